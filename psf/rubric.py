@@ -7,12 +7,21 @@ read the same models straight from the YAML file.
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from lib.canonical import content_hash
 from lib.errors import DomainError, ErrorItem, pydantic_path
@@ -86,14 +95,16 @@ class Criterion(_Strict):
     mappings: Mappings = Field(default_factory=Mappings)
     authored: bool = True  # written for WorkflowOS from public facts, not the official text
 
-    @model_validator(mode="after")
-    def _six_levels(self) -> Criterion:
-        scores = [lv.score for lv in self.levels]
+    # A field validator (not a model validator) so the error path names ``...criteria[4].levels``.
+    @field_validator("levels")
+    @classmethod
+    def _six_levels(cls, levels: tuple[Level, ...]) -> tuple[Level, ...]:
+        scores = [lv.score for lv in levels]
         if len(scores) != 6:
             raise ValueError(f"expected 6 levels (0-5), got {len(scores)}")
         if scores != [0, 1, 2, 3, 4, 5]:
             raise ValueError(f"levels must be scored 0, 1, 2, 3, 4, 5 in order, got {scores}")
-        return self
+        return levels
 
 
 class Domain(_Strict):
@@ -232,12 +243,28 @@ class Rubric(_Strict):
         return content_hash(self.to_data())
 
 
+def _json_scalar(value: Any) -> str:
+    # YAML turns an unquoted 2026-04-01 into a date; JSON has no date type.
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"unsupported value {value!r}")
+
+
 def parse_rubric(data: Any) -> Rubric:
     """Validate parsed rubric data; raise DomainError with one line per problem and its path."""
     if not isinstance(data, dict):
         raise DomainError("A rubric file must hold a mapping at the top level.", [ErrorItem("", "expected a mapping")], status=2)
     try:
-        return Rubric.model_validate(data)
+        text = json.dumps(data, default=_json_scalar)
+    except (TypeError, ValueError) as exc:
+        raise DomainError(
+            "The rubric file is not valid.", [ErrorItem("", f"not plain YAML/JSON data: {exc}")]
+        ) from None
+    try:
+        # Validate as JSON: strict mode then takes arrays for tuples and ISO strings for dates, which
+        # is what a YAML/JSON file (and ``to_data()`` stored by the web app) naturally holds, while
+        # still refusing coercions such as "3" for a number.
+        return Rubric.model_validate_json(text)
     except ValidationError as exc:
         items = []
         for e in exc.errors(include_url=False):

@@ -1,0 +1,127 @@
+"""Access control in one place. Every view and API endpoint calls one of these first.
+
+Rules:
+- Anonymous users are sent to sign in (pages) or get 401/403 (API).
+- Organisation data is reached only through the *active* membership; another organisation's
+  objects answer 404, so their existence is not revealed.
+- A role the member lacks answers 403 with a message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+
+from .models import Membership, Organisation, User
+from .selectors import membership_get, memberships_of
+
+SESSION_KEY = "active_organisation_id"
+HEADER = "HTTP_X_ORGANISATION"
+
+V = TypeVar("V", bound=Callable[..., HttpResponse])
+
+
+def resolve_active_membership(request: HttpRequest) -> Membership | None:
+    """The membership the request acts through: the ``X-Organisation`` header (slug, API
+    clients), else the organisation chosen in the session, else the user's first one."""
+    user = request.user
+    if not user.is_authenticated:
+        return None
+    assert isinstance(user, User)
+    slug = request.META.get(HEADER)
+    if slug:
+        return Membership.objects.select_related("organisation").filter(user=user, organisation__slug=slug).first()
+    org_id = request.session.get(SESSION_KEY) if hasattr(request, "session") else None
+    if org_id:
+        m = membership_get(user=user, organisation_id=int(org_id))
+        if m is not None:
+            return m
+    return memberships_of(user=user).first()
+
+
+def active_membership(request: HttpRequest) -> Membership | None:
+    cached = getattr(request, "_active_membership", Ellipsis)
+    if cached is Ellipsis:
+        cached = resolve_active_membership(request)
+        request._active_membership = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def switch_organisation(request: HttpRequest, organisation_id: int) -> Membership | None:
+    user = request.user
+    if not user.is_authenticated:
+        return None
+    assert isinstance(user, User)
+    m = membership_get(user=user, organisation_id=organisation_id)
+    if m is not None:
+        request.session[SESSION_KEY] = m.organisation_id
+        request._active_membership = m  # type: ignore[attr-defined]
+    return m
+
+
+def require_membership(request: HttpRequest, *, admin: bool = False) -> Membership:
+    """The active membership, or PermissionDenied (403) with a reason."""
+    m = active_membership(request)
+    if m is None:
+        raise PermissionDenied("You are not a member of any organisation.")
+    if admin and not m.is_admin:
+        raise PermissionDenied("Only an organisation admin can do this.")
+    return m
+
+
+def require_organisation(request: HttpRequest, *, admin: bool = False) -> Organisation:
+    return require_membership(request, admin=admin).organisation
+
+
+def is_assessor(user: Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and (getattr(user, "is_assessor", False) or getattr(user, "is_staff", False)))
+
+
+def require_assessor(request: HttpRequest) -> User:
+    if not is_assessor(request.user):
+        raise PermissionDenied("Only a platform assessor can do this.")
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def login_required_page(view: V) -> V:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def member_required(*, admin: bool = False) -> Callable[[V], V]:
+    """Page decorator: signed in and a member of an organisation (optionally its admin)."""
+
+    def decorator(view: V) -> V:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            require_membership(request, admin=admin)
+            return view(request, *args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorator
+
+
+def assessor_required(view: V) -> V:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        require_assessor(request)
+        return view(request, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]

@@ -1,0 +1,47 @@
+"""API token authentication (kept apart from views: DRF imports it while loading its settings)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import authentication, exceptions
+from rest_framework.request import Request
+
+from .models import User
+from .services import api_token_authenticate
+
+
+class TokenAuthentication(authentication.BaseAuthentication):
+    """``Authorization: Token <token>`` with personal tokens stored hashed."""
+
+    keyword = "Token"
+
+    def authenticate(self, request: Request) -> tuple[User, None] | None:
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].lower() != self.keyword.lower().encode():
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed("Invalid token header: expected 'Token <token>'.")
+        try:
+            raw = header[1].decode()
+        except UnicodeError:
+            raise exceptions.AuthenticationFailed("Invalid token.") from None
+        user = api_token_authenticate(raw)
+        if user is None:
+            raise exceptions.AuthenticationFailed("Invalid or revoked token.")
+        return (user, None)
+
+    def authenticate_header(self, request: Request) -> str:
+        return self.keyword
+
+
+class TokenAuthenticationScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
+    target_class = "accounts.authentication.TokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {"type": "apiKey", "in": "header", "name": "Authorization", "description": "`Token <token>` (python manage.py issue_api_token EMAIL)"}
+
+
+# --- endpoints ------------------------------------------------------------------------------------

@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.utils import timezone
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person. Signs in with an email address.
+
+    Platform roles live here (assessor, platform admin = staff); organisation roles live on
+    :class:`Membership`.
+    """
+
+    email = models.EmailField(unique=True)
+    name = models.CharField(max_length=150, blank=True)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False, help_text="Platform admin: can use the Django admin.")
+    is_assessor = models.BooleanField(default=False, help_text="Platform assessor: works the review queue.")
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.email
+
+
+class Organisation(models.Model):
+    """A client organisation. Everything it maps, analyses and submits is scoped to it."""
+
+    SIZE_TIERS = [
+        ("startup", "Start-up (under 50 employees)"),
+        ("mid_market", "Mid-market (50–500 employees or $5–50M ARR)"),
+        ("enterprise", "Enterprise (over 500 employees)"),
+    ]
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+    size_tier = models.CharField(max_length=20, choices=SIZE_TIERS, default="mid_market")
+    # Optional branding for exports (MSPs brand each client's evidence packs).
+    brand_name = models.CharField(max_length=200, blank=True)
+    brand_colour = models.CharField(max_length=7, blank=True, help_text="Hex colour, e.g. #1d4ed8")
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    ADMIN = "admin"
+    PRACTITIONER = "practitioner"
+    ROLES = [(ADMIN, "Organisation admin"), (PRACTITIONER, "Practitioner")]
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=ROLES, default=PRACTITIONER)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "organisation"], name="membership_unique")]
+        ordering = ["organisation__name"]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.organisation} ({self.role})"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == self.ADMIN
+
+
+class ApiToken(models.Model):
+    """A personal API token. Only a SHA-256 of the secret is stored; the secret is shown once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, default="default")
+    prefix = models.CharField(max_length=12, db_index=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created = models.DateTimeField(default=timezone.now)
+    last_used = models.DateTimeField(null=True, blank=True)
+    revoked = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"

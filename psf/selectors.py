@@ -1,0 +1,45 @@
+"""Reads for the rubric."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from .models import RubricVersion
+from .rubric import Rubric, parse_rubric
+
+
+def rubric_version_references(*, version: RubricVersion) -> str:
+    """A human description of what refers to this version ('' when nothing does)."""
+    parts = []
+    for rel in RubricVersion._meta.related_objects:
+        accessor = rel.get_accessor_name()
+        if accessor is None:
+            continue
+        count = getattr(version, accessor).count()
+        if count:
+            parts.append(f"{count} {rel.related_model._meta.verbose_name_plural}")
+    return ", ".join(parts)
+
+
+def rubric_version_current(*, framework: str = "PSF") -> RubricVersion | None:
+    return RubricVersion.objects.filter(framework=framework, is_current=True).first()
+
+
+def rubric_version_get(*, framework: str = "PSF", version: str | None = None) -> RubricVersion | None:
+    if version is None:
+        return rubric_version_current(framework=framework)
+    return RubricVersion.objects.filter(framework=framework, version=version).first()
+
+
+@lru_cache(maxsize=16)
+def _parse_cached(content_hash: str, data_json: str) -> Rubric:
+    import json
+
+    return parse_rubric(json.loads(data_json))
+
+
+def rubric_of(version: RubricVersion) -> Rubric:
+    """The typed rubric of a stored version (parsed once per content hash per process)."""
+    import json
+
+    return _parse_cached(version.content_hash, json.dumps(version.data))

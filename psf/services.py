@@ -1,0 +1,67 @@
+"""Writes for the rubric: loading a version (idempotent, all or nothing)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.db import transaction
+
+from core.audit import audit_event_append
+from lib.errors import DomainError
+
+from .models import RubricVersion
+from .rubric import Rubric, load_rubric_file
+from .selectors import rubric_version_references
+
+
+@dataclass(frozen=True)
+class LoadOutcome:
+    version: RubricVersion
+    action: str  # "created" | "unchanged" | "updated"
+
+
+def rubric_load(*, path: Path | str, make_current: bool = True, actor_email: str = "") -> LoadOutcome:
+    """Validate a rubric file and store it as a version.
+
+    Loading the same content twice changes nothing. Changing the content of a version that an
+    assessment or trust mark refers to is refused: publish it as a new version instead.
+    Raises DomainError (with one line per problem) on an invalid file; nothing is half-loaded.
+    """
+    rubric = load_rubric_file(path)
+    return rubric_store(rubric=rubric, source=str(path), make_current=make_current, actor_email=actor_email)
+
+
+def rubric_store(*, rubric: Rubric, source: str = "", make_current: bool = True, actor_email: str = "") -> LoadOutcome:
+    data = rubric.to_data()
+    digest = rubric.content_hash()
+    with transaction.atomic():
+        existing = RubricVersion.objects.select_for_update().filter(framework=rubric.framework, version=rubric.version).first()
+        if existing is not None and existing.content_hash == digest:
+            action = "unchanged"
+            rv = existing
+        elif existing is not None:
+            refs = rubric_version_references(version=existing)
+            if refs:
+                raise DomainError(
+                    f"{existing.key} is referenced by {refs} and cannot be changed in place; publish the change as a new version.",
+                    code="immutable",
+                    status=409,
+                )
+            existing.data, existing.content_hash, existing.title, existing.source = data, digest, rubric.title, source
+            existing.save(update_fields=["data", "content_hash", "title", "source"])
+            rv, action = existing, "updated"
+        else:
+            rv = RubricVersion.objects.create(
+                framework=rubric.framework, version=rubric.version, title=rubric.title, data=data, content_hash=digest, source=source
+            )
+            action = "created"
+        if make_current and not rv.is_current:
+            RubricVersion.objects.filter(framework=rv.framework, is_current=True).exclude(pk=rv.pk).update(is_current=False)
+            rv.is_current = True
+            rv.save(update_fields=["is_current"])
+        if action != "unchanged":
+            audit_event_append(
+                action=f"rubric.{action}", object_type="rubric", object_id=rv.key, actor_email=actor_email, data={"content_hash": digest}
+            )
+    return LoadOutcome(rv, action)

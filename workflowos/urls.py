@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from accounts import api as accounts_api
+from core import views as core_views
+
+urlpatterns = [
+    path("", include("core.urls")),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("favicon.ico", core_views.favicon),
+    path("accounts/", include("accounts.urls")),
+    path("psf/", include("psf.urls")),
+    path("api/", include("psf.api.urls")),
+    path("api/me/", accounts_api.me, name="api-me"),
+    path("api/", include("studio.api.urls")),
+    path("studio/", include("studio.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "core.views.bad_request"
+handler403 = "core.views.forbidden"
+handler404 = "core.views.not_found"
+handler500 = "core.views.server_error"
