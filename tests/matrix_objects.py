@@ -6,4 +6,7 @@ from typing import Any
 
 
 def build_acme_objects(personas: Any) -> dict[str, Any]:
-    return {}
+    from tests.studio.helpers import make_workflow
+
+    wf = make_workflow(personas.acme, personas.pat, "Matrix workflow")
+    return {"wf": wf.pk}

@@ -37,6 +37,27 @@ ROWS: list[tuple[str, str, dict[str, Any]]] = [
     ("GET", "/dashboard/", {"anonymous": LOGIN, "same_org": 200, "other_org": 200, "assessor": 200, "admin": 200}),
     ("GET", "/api/me/", {"anonymous": 401, "same_org": 200, "other_org": 200, "assessor": 200, "admin": 200}),
     ("GET", "/admin/", {"anonymous": 302, "same_org": 302, "other_org": 302, "assessor": 302, "admin": 200}),
+    # Studio: members of the owning organisation only; others get 404 (existence not revealed).
+    # The assessor and the platform admin belong to no organisation: 403.
+    ("GET", "/studio/", {"anonymous": LOGIN, "same_org": 200, "other_org": 200, "assessor": 403, "admin": 403}),
+    ("GET", "/studio/new/", {"anonymous": LOGIN, "same_org": 200, "other_org": 200, "assessor": 403, "admin": 403}),
+    ("GET", "/studio/import/", {"anonymous": LOGIN, "same_org": 200, "other_org": 200, "assessor": 403, "admin": 403}),
+    *[
+        ("GET", f"/studio/{{wf}}/{sub}", {"anonymous": LOGIN, "same_org": 200, "other_org": 404, "assessor": 403, "admin": 403})
+        for sub in ("", "steps/", "steps/llm/", "history/", "diff/", "export/?format=json")
+    ],
+    *[
+        ("POST", f"/studio/{{wf}}/{sub}", {"anonymous": LOGIN, "same_org": 302, "other_org": 404, "assessor": 403, "admin": 403})
+        for sub in ("steps/add/", "edges/add/", "facts/", "versions/1/restore/")
+    ],
+    ("GET", "/api/workflows/", {"anonymous": 401, "same_org": 200, "other_org": 200, "assessor": 403, "admin": 403}),
+    *[
+        ("GET", f"/api/workflows/{{wf}}/{sub}", {"anonymous": 401, "same_org": 200, "other_org": 404, "assessor": 403, "admin": 403})
+        for sub in ("", "versions/", "versions/1/", "export/?format=mermaid")
+    ],
+    ("DELETE", "/api/workflows/{wf}/", {"anonymous": 401, "same_org": 204, "other_org": 404, "assessor": 403, "admin": 403}),
+    ("GET", "/api/schemas/workflow-v1.json", dict.fromkeys(PERSONAS, 200)),
+    ("GET", "/api/node-types/", dict.fromkeys(PERSONAS, 200)),
 ]
 
 
@@ -57,7 +78,9 @@ def test_access_matrix(method: str, url: str, expected: dict[str, Any], personas
     users = _persona_users(personas)
     target = url.format(**acme_objects)
     failures = []
-    for persona in PERSONAS:
+    # Personas run from least to most privileged, so a destructive success (DELETE 204) comes
+    # after every refusal was checked against the intact object.
+    for persona in ["anonymous", "other_org", "assessor", "admin", "same_org"]:
         c = client_for(users[persona])
         resp = c.generic(method, target)
         want = expected[persona]

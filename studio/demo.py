@@ -1,0 +1,24 @@
+"""Demo workflows: Acme AI has three (one deliberately missing controls), Globex has one."""
+
+from __future__ import annotations
+
+from accounts.models import Organisation, User
+
+from .models import Workflow
+from .services import workflow_from_template
+
+DEMO = [
+    ("acme-ai", "alice@acme.example", "rag-assistant", "Customer help-centre assistant"),
+    ("acme-ai", "pat@acme.example", "support-agent-tools", "Refund support agent"),
+    ("acme-ai", "pat@acme.example", "demo-unguarded-agent", "Prototype sales agent (unguarded)"),
+    ("globex", "gus@globex.example", "document-extraction", "Invoice extraction"),
+]
+
+
+def seed(log: list[str]) -> None:
+    for org_slug, email, template, name in DEMO:
+        org = Organisation.objects.get(slug=org_slug)
+        if Workflow.objects.filter(organisation=org, name=name).exists():
+            continue
+        workflow_from_template(organisation=org, author=User.objects.get(email=email), slug=template, name=name)
+        log.append(f"workflow {name}")
