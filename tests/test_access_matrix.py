@@ -1,10 +1,8 @@
-"""Every URL × every persona → the expected status code.
+"""Every URL of the foundation and the studio × every persona → the expected status code.
 
-Personas: anonymous, practitioner of the same organisation (pat, Acme AI), practitioner of another
-organisation (gus, Globex), platform assessor (ada), platform admin (root).
-Expected values: an int status, or "login" for a redirect to the sign-in page.
-Later features add their rows to ROWS (object URLs are built from the Acme objects the
-``acme_objects`` fixture creates, so "another organisation" always means Globex's gus).
+Each later feature has its own matrix file (tests/<app>/test_access_matrix.py) built on
+tests/access.py; object URLs are built from Acme AI objects, so "another organisation" always
+means Globex's gus.
 """
 
 from __future__ import annotations
@@ -16,8 +14,7 @@ import pytest
 
 pytestmark = pytest.mark.django_db
 
-PERSONAS = ["anonymous", "same_org", "other_org", "assessor", "admin"]
-LOGIN = "login"
+from tests.access import LOGIN, PERSONAS, check_access
 
 # (method, url template, {persona: expected}); url templates may use {name} keys from acme_objects.
 ROWS: list[tuple[str, str, dict[str, Any]]] = [
@@ -63,31 +60,12 @@ ROWS: list[tuple[str, str, dict[str, Any]]] = [
 
 @pytest.fixture
 def acme_objects(personas) -> dict[str, Any]:
-    """Objects owned by Acme AI that other rows refer to (filled in by later features)."""
+    """Objects owned by Acme AI that the rows refer to."""
     from tests.matrix_objects import build_acme_objects
 
     return build_acme_objects(personas)
 
 
-def _persona_users(personas) -> dict[str, Any]:
-    return {"anonymous": None, "same_org": personas.pat, "other_org": personas.gus, "assessor": personas.ada, "admin": personas.root}
-
-
 @pytest.mark.parametrize("method,url,expected", ROWS, ids=[f"{m} {u}" for m, u, _ in ROWS])
 def test_access_matrix(method: str, url: str, expected: dict[str, Any], personas, acme_objects, client_for: Callable[..., Any]):
-    users = _persona_users(personas)
-    target = url.format(**acme_objects)
-    failures = []
-    # Personas run from least to most privileged, so a destructive success (DELETE 204) comes
-    # after every refusal was checked against the intact object.
-    for persona in ["anonymous", "other_org", "assessor", "admin", "same_org"]:
-        c = client_for(users[persona])
-        resp = c.generic(method, target)
-        want = expected[persona]
-        if want == LOGIN:
-            ok = resp.status_code == 302 and "/accounts/sign-in/" in resp["Location"]
-        else:
-            ok = resp.status_code == want
-        if not ok:
-            failures.append(f"{persona}: expected {want}, got {resp.status_code}")
-    assert not failures, f"{method} {target}: " + "; ".join(failures)
+    assert not check_access(client_for, personas, method, url, expected, acme_objects)
