@@ -125,3 +125,10 @@ def assessor_required(view: V) -> V:
         return view(request, *args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
+
+
+def request_user(request: Any) -> User:
+    """The signed-in user of a request whose access was already checked (typed for services)."""
+    user = request.user
+    assert isinstance(user, User), "access must be checked before acting as the user"
+    return user

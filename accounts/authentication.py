@@ -36,7 +36,7 @@ class TokenAuthentication(authentication.BaseAuthentication):
         return self.keyword
 
 
-class TokenAuthenticationScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
+class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
     target_class = "accounts.authentication.TokenAuthentication"
     name = "tokenAuth"
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -60,7 +61,7 @@ def _check_worker() -> tuple[bool, str]:
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return True, "eager mode (tasks run in the web process)"
     try:
-        cutoff = timezone.now() - timezone.timedelta(seconds=WORKER_STALE_SECONDS)
+        cutoff = timezone.now() - timedelta(seconds=WORKER_STALE_SECONDS)
         alive = WorkerHeartbeat.objects.filter(last_seen__gte=cutoff).count()
     except Exception as exc:
         return False, f"{type(exc).__name__}: {exc}"[:200]

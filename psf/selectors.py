@@ -13,7 +13,7 @@ def rubric_version_references(*, version: RubricVersion) -> str:
     parts = []
     for rel in RubricVersion._meta.related_objects:
         accessor = rel.get_accessor_name()
-        if accessor is None:
+        if accessor is None or isinstance(rel.related_model, str):
             continue
         count = getattr(version, accessor).count()
         if count:

@@ -8,5 +8,6 @@ app_name = "psf"
 urlpatterns = [
     path("", views.index, name="index"),
     path("cite/", views.cite, name="cite"),
+    path("knowledge-check/", views.knowledge_check, name="knowledge_check"),
     re_path(r"^(?P<code>[A-Za-z0-9]+-\d{1,2})/$", views.domain_detail, name="domain"),
 ]

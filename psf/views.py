@@ -53,3 +53,29 @@ def domain_detail(request: HttpRequest, code: str) -> HttpResponse:
 def cite(request: HttpRequest) -> HttpResponse:
     rv, rubric = _rubric(request)
     return render(request, "psf/cite.html", {"rv": rv, "rubric": rubric})
+
+
+def knowledge_check(request: HttpRequest) -> HttpResponse:
+    """The free 20-question knowledge check over the eight domains (no sign-in, nothing stored)."""
+    import secrets
+
+    from django.core import signing
+
+    from .knowledge import draw, grade, load_bank
+
+    bank = load_bank()
+    signer = signing.TimestampSigner(salt="psf.knowledge-check")
+    if request.method == "POST":
+        try:
+            seed = int(signer.unsign(request.POST.get("attempt", ""), max_age=6 * 3600))
+        except (signing.BadSignature, ValueError):
+            return render(request, "psf/knowledge_check.html", {"error": "This knowledge check expired or was altered. Start a new one.", "bank": bank}, status=400)
+        questions = draw(seed, bank)
+        answers: dict[str, int | None] = {}
+        for q in questions:
+            raw = request.POST.get(f"q_{q.id}")
+            answers[q.id] = int(raw) if raw and raw.isdigit() and int(raw) < len(q.options) else None
+        result = grade(questions, answers, bank.pass_mark)
+        return render(request, "psf/knowledge_check.html", {"result": result, "bank": bank})
+    seed = secrets.randbelow(2**31)
+    return render(request, "psf/knowledge_check.html", {"questions": draw(seed, bank), "attempt": signer.sign(str(seed)), "bank": bank})

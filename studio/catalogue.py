@@ -87,7 +87,7 @@ def load_catalogue(path: Path = CATALOGUE_PATH) -> Catalogue:
         names = {f["name"] for f in own}
         merged = own + [f for f in common if f["name"] not in names]
         types.append({**t, "fields": merged})
-    return Catalogue(version=str(raw["version"]), common_fields=common, types=types)
+    return Catalogue.model_validate({"version": str(raw["version"]), "common_fields": common, "types": types})
 
 
 _INDEX: dict[int, dict[str, NodeType]] = {}

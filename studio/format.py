@@ -80,7 +80,7 @@ class WorkflowDocument(_Strict):
         },
     )
 
-    format: Literal["workflowos.workflow/v1"] = FORMAT_ID
+    format: Literal["workflowos.workflow/v1"] = "workflowos.workflow/v1"
     name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     description: Annotated[str, StringConstraints(max_length=5000)] = ""
     facts: Facts = Field(default_factory=Facts)

@@ -25,7 +25,7 @@ class WorkflowCreateForm(forms.Form):
 
     def __init__(self, *args: Any, templates: list[tuple[str, str]] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["template"].choices = [("", "A blank workflow"), *(templates or [])]
+        self.fields["template"].choices = [("", "A blank workflow"), *(templates or [])]  # type: ignore[attr-defined]
 
 
 class FactsForm(forms.Form):
@@ -50,7 +50,7 @@ class AddStepForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["type"].choices = node_type_choices()
+        self.fields["type"].choices = node_type_choices()  # type: ignore[attr-defined]
 
 
 class ConnectForm(forms.Form):
@@ -62,8 +62,8 @@ class ConnectForm(forms.Form):
 
     def __init__(self, *args: Any, nodes: list[tuple[str, str]] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["source"].choices = nodes or []
-        self.fields["target"].choices = nodes or []
+        self.fields["source"].choices = nodes or []  # type: ignore[attr-defined]
+        self.fields["target"].choices = nodes or []  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

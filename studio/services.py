@@ -75,9 +75,9 @@ def workflow_save(
                 status=409,
                 code="conflict",
             )
-        head = wf.versions.filter(number=wf.head_number).first()
-        if head is not None and head.content_hash == document.content_hash():
-            return SaveOutcome(head, created=False)
+        current = wf.versions.filter(number=wf.head_number).first()
+        if current is not None and current.content_hash == document.content_hash():
+            return SaveOutcome(current, created=False)
         version = _new_version(workflow=wf, document=document, author=author, message=message or "Saved")
     workflow.refresh_from_db()
     return SaveOutcome(version, created=True)

@@ -25,6 +25,7 @@ ROWS: list[tuple[str, str, dict[str, Any]]] = [
     ("GET", "/psf/PSF-1/", dict.fromkeys(PERSONAS, 200)),
     ("GET", "/psf/PSF-8/", dict.fromkeys(PERSONAS, 200)),
     ("GET", "/psf/cite/", dict.fromkeys(PERSONAS, 200)),
+    ("GET", "/psf/knowledge-check/", dict.fromkeys(PERSONAS, 200)),
     ("GET", "/api/psf/", dict.fromkeys(PERSONAS, 200)),
     ("GET", "/api/psf/oscal/", dict.fromkeys(PERSONAS, 200)),
     ("GET", "/api/psf/versions/", dict.fromkeys(PERSONAS, 200)),
