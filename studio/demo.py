@@ -22,3 +22,13 @@ def seed(log: list[str]) -> None:
             continue
         workflow_from_template(organisation=org, author=User.objects.get(email=email), slug=template, name=name)
         log.append(f"workflow {name}")
+    seed_analyses(log)
+
+
+def seed_analyses(log: list[str]) -> None:
+    """Every demo workflow has a stored analysis of its latest version."""
+    from .analysis_service import analysis_for_version
+    from .selectors import version_get
+
+    for wf in Workflow.objects.filter(organisation__slug__in={d[0] for d in DEMO}, deleted_at__isnull=True):
+        analysis_for_version(version=version_get(workflow=wf))

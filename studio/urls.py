@@ -18,6 +18,7 @@ urlpatterns = [
     path("<int:workflow_id>/edges/<str:edge_id>/delete/", views.edge_delete, name="edge_delete"),
     path("<int:workflow_id>/facts/", views.facts, name="facts"),
     path("<int:workflow_id>/history/", views.history, name="history"),
+    path("<int:workflow_id>/analysis/", views.analysis_page, name="analysis"),
     path("<int:workflow_id>/diff/", views.diff, name="diff"),
     path("<int:workflow_id>/versions/<int:number>/restore/", views.restore, name="restore"),
     path("<int:workflow_id>/export/", views.export, name="export"),

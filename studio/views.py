@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import member_required, require_membership
+from accounts.access import member_required, request_user, require_membership
 from lib.errors import DomainError
 from studio.access import access_workflow_by_id
 from studio.catalogue import load_catalogue
@@ -42,7 +42,7 @@ def _head(wf: Workflow) -> WorkflowDocument:
 
 def _save(request: HttpRequest, wf: Workflow, doc: WorkflowDocument, base: int, message: str) -> bool:
     try:
-        outcome = workflow_save(workflow=wf, author=request.user, document=doc, base_number=base, message=message)  # type: ignore[arg-type]
+        outcome = workflow_save(workflow=wf, author=request_user(request), document=doc, base_number=base, message=message)
     except DomainError as exc:
         messages.error(request, exc.message)
         return False
@@ -77,10 +77,10 @@ def workflow_new(request: HttpRequest) -> HttpResponse:
         name, slug = form.cleaned_data["name"], form.cleaned_data["template"]
         try:
             if slug:
-                wf = workflow_from_template(organisation=org, author=request.user, slug=slug, name=name)  # type: ignore[arg-type]
+                wf = workflow_from_template(organisation=org, author=request_user(request), slug=slug, name=name)
             else:
                 doc = parse_document({"name": name, "description": form.cleaned_data["description"]})
-                wf = workflow_create(organisation=org, author=request.user, document=doc)  # type: ignore[arg-type]
+                wf = workflow_create(organisation=org, author=request_user(request), document=doc)
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:
@@ -105,7 +105,7 @@ def workflow_import_view(request: HttpRequest) -> HttpResponse:
             status = 413
         else:
             try:
-                outcome = workflow_import(organisation=org, author=request.user, filename=upload.name, content=upload.read())  # type: ignore[arg-type]
+                outcome = workflow_import(organisation=org, author=request_user(request), filename=upload.name, content=upload.read())
             except DomainError as exc:
                 ctx["error"] = exc.message
                 ctx["errors"] = exc.lines()[:50]
@@ -172,7 +172,7 @@ def step_add(request: HttpRequest, workflow_id: int) -> HttpResponse:
     wf = access_workflow_by_id(request, workflow_id)
     form = AddStepForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Could not add the step: " + "; ".join(f"{k}: {', '.join(v)}" for k, v in form.errors.items()))
+        messages.error(request, "Could not add the step: " + "; ".join(f"{k}: {', '.join(str(e) for e in v)}" for k, v in form.errors.items()))
         return redirect("studio:steps", workflow_id=wf.pk)
     try:
         doc, nid = edits.add_node(_head(wf), type_=form.cleaned_data["type"], label=form.cleaned_data["label"], node_id=form.cleaned_data["node_id"] or None)
@@ -260,7 +260,7 @@ def facts(request: HttpRequest, workflow_id: int) -> HttpResponse:
     wf = access_workflow_by_id(request, workflow_id)
     form = FactsForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Could not save the workflow facts: " + "; ".join(f"{k}: {', '.join(v)}" for k, v in form.errors.items()))
+        messages.error(request, "Could not save the workflow facts: " + "; ".join(f"{k}: {', '.join(str(e) for e in v)}" for k, v in form.errors.items()))
         return redirect("studio:steps", workflow_id=wf.pk)
     d = form.cleaned_data
     try:
@@ -302,7 +302,7 @@ def diff(request: HttpRequest, workflow_id: int) -> HttpResponse:
 def restore(request: HttpRequest, workflow_id: int, number: int) -> HttpResponse:
     wf = access_workflow_by_id(request, workflow_id)
     try:
-        outcome = workflow_restore(workflow=wf, author=request.user, number=number)  # type: ignore[arg-type]
+        outcome = workflow_restore(workflow=wf, author=request_user(request), number=number)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
@@ -330,3 +330,42 @@ def delete(request: HttpRequest, workflow_id: int) -> HttpResponse:
     workflow_delete(workflow=wf)
     messages.success(request, f"Deleted “{wf.name}”. Versions cited by submissions are kept.")
     return redirect("studio:list")
+
+
+@require_GET
+@member_required()
+def analysis_page(request: HttpRequest, workflow_id: int) -> HttpResponse:
+    from django.utils.safestring import mark_safe
+
+    from lib.charts import domain_scores_svg
+    from studio.analysis_service import analysis_for_version
+
+    wf = access_workflow_by_id(request, workflow_id)
+    version = version_get(workflow=wf, number=_int(request.GET.get("version"), wf.head_number))
+    analysis = analysis_for_version(version=version)
+    result = analysis.result
+    by_domain: dict[str, list[dict[str, Any]]] = {}
+    for f in result["findings"]:
+        by_domain.setdefault(f["domain"], []).append(f)
+    order = {"missing": 0, "partial": 1, "needs_evidence": 2, "met": 3, "not_applicable": 4}
+    groups = [
+        {"domain": d, "findings": sorted(by_domain.get(d["code"], []), key=lambda f: (order.get(f["status"], 9), f["rule_id"]))}
+        for d in result["domains"]
+    ]
+    doc = parse_document(version.document)
+    labels = {n.id: n.label for n in doc.nodes}
+    return render(
+        request,
+        "studio/analysis.html",
+        {
+            "wf": wf,
+            "version": version,
+            "analysis": analysis,
+            "result": result,
+            "groups": groups,
+            "labels": labels,
+            "chart": mark_safe(domain_scores_svg(result["domains"])),  # noqa: S308 - built with html.escape
+            "coverage_rows": [{"domain": d, "nodes": [(n, labels.get(n, n)) for n in result["coverage"].get(d["code"], [])]} for d in result["domains"]],
+            "versions": version_list(workflow=wf),
+        },
+    )

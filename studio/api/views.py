@@ -18,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.access import require_membership
+from accounts.access import request_user, require_membership
 from lib.errors import DomainError, ErrorItem
 from studio.access import access_workflow_by_id
 from studio.catalogue import load_catalogue
@@ -170,10 +170,10 @@ class WorkflowListView(APIView):
         membership = require_membership(request._request)
         data = request.data
         if isinstance(data, dict) and "template" in data and "nodes" not in data:
-            wf = workflow_from_template(organisation=membership.organisation, author=request.user, slug=str(data["template"]), name=data.get("name"))
+            wf = workflow_from_template(organisation=membership.organisation, author=request_user(request), slug=str(data["template"]), name=data.get("name"))
         else:
             document, extra = _document_from_body(data)
-            wf = workflow_create(organisation=membership.organisation, author=request.user, document=document, message=str(extra.get("message") or "Created"))
+            wf = workflow_create(organisation=membership.organisation, author=request_user(request), document=document, message=str(extra.get("message") or "Created"))
         return Response(workflow_detail(wf, request), status=status.HTTP_201_CREATED)
 
 
@@ -198,7 +198,7 @@ class WorkflowDetailView(APIView):
         wf = access_workflow_by_id(request._request, workflow_id)
         document, extra = _document_from_body(request.data)
         outcome = workflow_save(
-            workflow=wf, author=request.user, document=document, base_number=_base_version(request, extra), message=str(extra.get("message") or "")
+            workflow=wf, author=request_user(request), document=document, base_number=_base_version(request, extra), message=str(extra.get("message") or "")
         )
         wf.refresh_from_db()
         body = workflow_detail(wf, request)
@@ -249,7 +249,7 @@ class WorkflowImportView(APIView):
             content, filename = json.dumps(request.data).encode(), None
         else:
             raise DomainError("Send a JSON body or a multipart form with a `file`.", [ErrorItem("file", "required")])
-        outcome = workflow_import(organisation=membership.organisation, author=request.user, filename=filename, content=content)
+        outcome = workflow_import(organisation=membership.organisation, author=request_user(request), filename=filename, content=content)
         body = workflow_detail(outcome.workflow, request)
         body.update({"source_format": outcome.source_format, "mapped": outcome.mapped, "unmapped": outcome.unmapped})
         return Response(body, status=status.HTTP_201_CREATED)
@@ -305,3 +305,39 @@ def workflow_schema(request: Request) -> JsonResponse:
 def node_types(request: Request) -> Response:
     cat = load_catalogue()
     return Response({"version": cat.version, "types": [t.model_dump(mode="json") for t in cat.types]})
+
+
+@extend_schema(
+    operation_id="workflow_analysis_run",
+    summary="Run (or fetch) the PSF analysis of a workflow version",
+    description="Analyses the latest version, or `?version=n`, against the current PSF rubric. Deterministic; stored per "
+    "version hash, so re-analysing an unchanged version returns the stored result at once. The body is "
+    "`workflowos.analysis/v1`: findings (rule, criterion, domain, severity, status, steps/paths, expected/actual, "
+    "remediation), domain and overall scores, pass/fail by the rubric's pass rule, and the coverage matrix.",
+    parameters=[OpenApiParameter("version", int, description="Version number (default: latest).")],
+    request=None,
+    responses={200: OpenApiTypes.OBJECT, 400: ERROR, 404: ERROR},
+    tags=["analysis"],
+)
+@api_view(["POST"])
+def workflow_analysis(request: Request, workflow_id: int) -> Response:
+    from studio.analysis_service import analysis_for_version
+
+    wf = access_workflow_by_id(request._request, workflow_id)
+    raw = request.query_params.get("version")
+    try:
+        number = int(raw) if raw else None
+    except ValueError:
+        raise DomainError("version must be a number.", [ErrorItem("version", "expected an integer")]) from None
+    version = version_get(workflow=wf, number=number)
+    analysis = analysis_for_version(version=version)
+    return Response(
+        {
+            "workflow": wf.pk,
+            "version": version.number,
+            "content_hash": version.content_hash,
+            "analysed_at": analysis.created.isoformat(),
+            "url": request.build_absolute_uri(f"/studio/{wf.pk}/analysis/?version={version.number}"),
+            **analysis.result,
+        }
+    )
