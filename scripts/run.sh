@@ -5,7 +5,8 @@ cd "$(dirname "$0")/.."
 HOST="${HOST:-127.0.0.1}"
 PORT="${PORT:-8000}"
 
-.venv/bin/celery -A workflowos worker --loglevel=INFO --concurrency="${WORKER_CONCURRENCY:-2}" --hostname="worker@%h" &
+# -B embeds the beat scheduler (periodic sweeps, expiry) in this single development worker.
+.venv/bin/celery -A workflowos worker -B --schedule=var/celerybeat-schedule --loglevel=INFO --concurrency="${WORKER_CONCURRENCY:-2}" --hostname="worker@%h" &
 WORKER=$!
 stop() {
   trap - INT TERM EXIT

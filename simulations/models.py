@@ -29,7 +29,11 @@ class SimulationRun(models.Model):
     report_hash = models.CharField(max_length=64, blank=True)
     passed = models.BooleanField(null=True, blank=True)
     journal_name = models.CharField(max_length=120, blank=True)  # under MEDIA_ROOT/journals/
+    journal_hash = models.CharField(max_length=64, blank=True)  # SHA-256 of the uncompressed JSON lines
     error = models.TextField(blank=True)
+    # Why a run failed, for code rather than people: worker_stopped | queue_unavailable | invalid | error.
+    failure = models.CharField(max_length=30, blank=True)
+    attempts = models.PositiveIntegerField(default=0)  # times a worker started it (redeliveries restart it)
     task_id = models.CharField(max_length=100, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created = models.DateTimeField(default=timezone.now)
@@ -50,3 +54,8 @@ class SimulationRun(models.Model):
     @property
     def finished_ok(self) -> bool:
         return self.status == self.DONE
+
+    @property
+    def active(self) -> bool:
+        """Queued or running: the page keeps polling and offers Cancel."""
+        return self.status in (self.QUEUED, self.RUNNING)

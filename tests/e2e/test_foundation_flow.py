@@ -18,8 +18,8 @@ def test_landing_psf_sign_in_switch_sign_out(page, personas):
     sign_in(page, "mia@msp.example")
     page.wait_for_url("**/dashboard/")
     assert "Acme AI" in page.get_by_test_id("active-org").inner_text()
-    page.get_by_test_id("org-switch").select_option(label="Globex · Practitioner")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_test_id("org-switch").select_option(label="Globex · Practitioner")
     assert "Globex" in page.get_by_test_id("active-org").inner_text()
     page.goto("/psf/")
     assert "Globex" in page.get_by_test_id("active-org").inner_text()
