@@ -35,21 +35,32 @@ class Assessment(models.Model):
     OPEN_STATES = (APPLIED, SCOPING, PREPARING, SUBMITTED, IN_REVIEW, CLARIFICATION)
 
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="assessments")
-    rubric_version = models.ForeignKey("psf.RubricVersion", on_delete=models.PROTECT, related_name="assessments")
+    rubric_version = models.ForeignKey(
+        "psf.RubricVersion", on_delete=models.PROTECT, related_name="assessments"
+    )
     status = models.CharField(max_length=20, choices=STATUSES, default=APPLIED, db_index=True)
 
     # 1. Apply
     systems_description = models.TextField(max_length=10000)
     size_tier = models.CharField(max_length=20, choices=Organisation.SIZE_TIERS)
     expedited = models.BooleanField(default=False)
-    applied_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     applied_at = models.DateTimeField(default=timezone.now)
     acknowledge_due = models.DateField()
     acknowledged_at = models.DateTimeField(null=True, blank=True)
 
     # 2. Scoping (by the assigned assessor)
-    assessor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_assessments")
+    assessor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_assessments",
+    )
     scope_workflows = models.ManyToManyField("studio.Workflow", blank=True, related_name="assessments")
+    scope_summary = models.TextField(blank=True, max_length=5000)  # the AI systems agreed in scope, in words
     timeline = models.TextField(blank=True, max_length=2000)
     target_date = models.DateField(null=True, blank=True)
     # [{"criterion": "PSF-1.1", "evidence": ["workflow_map", ...], "note": ""}, ...] generated from the rubric, editable
@@ -60,17 +71,23 @@ class Assessment(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     review_due = models.DateField(null=True, blank=True, db_index=True)
     sla_paused_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
 
     # 6. Decision
     domain_scores = models.JSONField(default=dict, blank=True)  # {"PSF-1": 3.4, ...}
     computed_passed = models.BooleanField(null=True, blank=True)
+    decision_reasons = models.JSONField(default=list, blank=True)  # the pass rule's reasons at decision time
     decision_overridden = models.BooleanField(default=False)
     override_reason = models.TextField(blank=True, max_length=5000)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
 
     # Reassessment: a failed assessment opens one free reassessment within 90 days.
-    reassessment_of = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reassessment")
+    reassessment_of = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reassessment"
+    )
     reassessment_deadline = models.DateField(null=True, blank=True)
 
     created = models.DateTimeField(default=timezone.now)
@@ -100,8 +117,22 @@ class EvidenceItem(models.Model):
     while a snapshot cites them.
     """
 
-    FILE, LINK, WORKFLOW, ANALYSIS, SIMULATION, EXPORT = "file", "link", "workflow", "analysis", "simulation", "export"
-    KINDS = [(FILE, "Uploaded file"), (LINK, "Link"), (WORKFLOW, "Workflow version"), (ANALYSIS, "PSF analysis"), (SIMULATION, "Simulation run"), (EXPORT, "Evidence pack")]
+    FILE, LINK, WORKFLOW, ANALYSIS, SIMULATION, EXPORT = (
+        "file",
+        "link",
+        "workflow",
+        "analysis",
+        "simulation",
+        "export",
+    )
+    KINDS = [
+        (FILE, "Uploaded file"),
+        (LINK, "Link"),
+        (WORKFLOW, "Workflow version"),
+        (ANALYSIS, "PSF analysis"),
+        (SIMULATION, "Simulation run"),
+        (EXPORT, "Evidence pack"),
+    ]
 
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="evidence")
     criterion = models.CharField(max_length=20, db_index=True)
@@ -118,7 +149,10 @@ class EvidenceItem(models.Model):
     # references to other objects of the same organisation (workflow version, analysis, run, export)
     ref_type = models.CharField(max_length=40, blank=True)
     ref_id = models.BigIntegerField(null=True, blank=True)
-    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    ref_label = models.CharField(max_length=300, blank=True)  # what the reference was when attached
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created = models.DateTimeField(default=timezone.now)
     removed_at = models.DateTimeField(null=True, blank=True)
 
@@ -137,7 +171,9 @@ class Submission(models.Model):
     number = models.PositiveIntegerField()
     snapshot = models.JSONField()
     snapshot_hash = models.CharField(max_length=64)
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -155,7 +191,9 @@ class CriterionScore(models.Model):
     criterion = models.CharField(max_length=20)
     score = models.PositiveSmallIntegerField()
     comment = models.TextField(blank=True, max_length=5000)
-    scored_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    scored_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     updated = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -171,14 +209,21 @@ class CriterionScore(models.Model):
 class Clarification(models.Model):
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="clarifications")
     questions = models.TextField(max_length=10000)
-    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     asked_at = models.DateTimeField(default=timezone.now)
     answer = models.TextField(blank=True, max_length=10000)
-    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     answered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["asked_at"]
+
+    def __str__(self) -> str:
+        return f"clarification {self.pk} on {self.assessment_id}"
 
 
 class GapReport(models.Model):
@@ -186,19 +231,31 @@ class GapReport(models.Model):
     that is not access-checked."""
 
     assessment = models.OneToOneField(Assessment, on_delete=models.CASCADE, related_name="gap_report")
-    content = models.JSONField()  # [{"criterion", "title", "domain", "score", "comment", "evidence_needed": [...]}]
+    content = (
+        models.JSONField()
+    )  # [{"criterion", "title", "domain", "score", "comment", "evidence_needed": [...]}]
     created = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"gap report of {self.assessment_id}"
 
 
 class ActivityEvent(models.Model):
     """The in-app activity feed of an organisation (and the assessors' view of an assessment)."""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="activity")
-    assessment = models.ForeignKey(Assessment, null=True, blank=True, on_delete=models.CASCADE, related_name="activity")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    assessment = models.ForeignKey(
+        Assessment, null=True, blank=True, on_delete=models.CASCADE, related_name="activity"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     verb = models.CharField(max_length=60)
     text = models.CharField(max_length=500)
     created = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
         ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.verb}: {self.text[:60]}"
