@@ -26,12 +26,13 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import Any
 from xml.parsers import expat
 
 import segno
 from PIL import Image, ImageDraw, ImageFont
 from PIL.PngImagePlugin import PngInfo
+
+from lib.pdf import html_to_pdf
 
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"
@@ -555,35 +556,6 @@ def render_badge_pdf_html(
         "qr": qr,
     }
     return _document_template().substitute(values)
-
-
-def _refusing_fetcher(refused: list[str]) -> Any:
-    """A WeasyPrint URL fetcher that fetches nothing (no file://, no http, no data:), noting
-    each URL it refused so callers and tests can see what a hostile document asked for."""
-    from weasyprint.urls import URLFetcher
-
-    class RefusingURLFetcher(URLFetcher):
-        def fetch(self, url: str, headers: object = None) -> object:
-            refused.append(url)
-            raise ValueError(f"external resource refused: {url[:80]}")
-
-    return RefusingURLFetcher()
-
-
-def html_to_pdf(document: str, *, attachments: Sequence[tuple[str, bytes]] = ()) -> tuple[bytes, list[str]]:
-    """Render self-contained HTML to PDF with every URL refused; returns ``(pdf, refused_urls)``."""
-    import weasyprint  # heavy import, only where PDFs are made
-
-    refused: list[str] = []
-    fetcher = _refusing_fetcher(refused)
-    pdf_attachments = [
-        weasyprint.Attachment(string=content, name=name, url_fetcher=fetcher) for name, content in attachments
-    ]
-    pdf = weasyprint.HTML(string=document, base_url=None, url_fetcher=fetcher).write_pdf(
-        attachments=pdf_attachments
-    )
-    assert pdf is not None
-    return pdf, refused
 
 
 def render_badge_pdf(

@@ -1,6 +1,19 @@
 from __future__ import annotations
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
+from .api.views import JwksView
 
 app_name = "trustmarks"
-urlpatterns: list = []
+urlpatterns = [
+    path(".well-known/jwks.json", JwksView.as_view(), name="jwks"),
+    path("verify/<str:mark_id>", views.record, name="record"),
+    path("trust-marks/<str:mark_id>/badge.svg", views.badge, {"fmt": "svg"}, name="badge_svg"),
+    path("trust-marks/<str:mark_id>/badge.png", views.badge, {"fmt": "png"}, name="badge_png"),
+    path("trust-marks/<str:mark_id>/badge.pdf", views.badge, {"fmt": "pdf"}, name="badge_pdf"),
+    path("trust-marks/<str:mark_id>/credential.jwt", views.credential, name="credential"),
+    path("trust-marks/", views.assessor_list, name="assessor_list"),
+    path("trust-marks/<str:mark_id>/", views.manage, name="manage"),
+    path("trust-marks/<str:mark_id>/<str:action>/", views.transition, name="transition"),
+]
