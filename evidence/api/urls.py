@@ -1,5 +1,25 @@
 from __future__ import annotations
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import views
+
+urlpatterns = [
+    path(
+        "workflows/<int:workflow_id>/exports/",
+        views.WorkflowExportsView.as_view(),
+        name="api-workflow-exports",
+    ),
+    path("exports/", views.ExportsView.as_view(), name="api-exports"),
+    path("exports/<int:export_id>/", views.ExportDetailView.as_view(), name="api-export"),
+    path(
+        "exports/<int:export_id>/evidence-pack.pdf",
+        views.ExportPdfView.as_view(),
+        name="api-export-pdf",
+    ),
+    path(
+        "exports/<int:export_id>/evidence-bundle.zip",
+        views.ExportBundleView.as_view(),
+        name="api-export-bundle",
+    ),
+]

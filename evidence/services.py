@@ -1,0 +1,312 @@
+"""Writes for evidence exports: request one (validate, pin versions, queue), and render it (the
+Celery task calls :func:`export_run`).
+
+A job's life: ``queued`` → ``running`` → ``done`` | ``failed``. Every state change is a
+conditional UPDATE on the row, so a re-delivered task (acks late) is harmless: a finished job is
+left alone, a running one is rendered again into the same files (written atomically).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import re
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from kombu.exceptions import OperationalError
+
+from accounts.models import Organisation
+from evidence.bundle import write_bundle
+from lib.canonical import sha256_hex
+from lib.errors import DomainError, ErrorItem
+from lib.instance_keys import instance_ring
+from lib.pdf import render_pdf, static_base_url
+from psf.selectors import rubric_version_current
+from studio.analysis_service import analysis_for_version
+from studio.models import Analysis, Workflow, WorkflowVersion
+
+from .models import ExportJob
+from .pack import Pack, build_pack
+from .selectors import export_versions, pack_input, submission_versions
+
+log = logging.getLogger(__name__)
+
+EXPORTS_DIR = "exports"
+MAX_WORKFLOWS = 20
+QUEUE_UNAVAILABLE_MESSAGE = (
+    "The job queue is unavailable, so the export could not be started. Try again in a minute; "
+    "if it persists, the broker (Redis) is down — see /healthz."
+)
+
+
+def exports_dir() -> Path:
+    """``MEDIA_ROOT/exports/``: outside the web root, served only through access-checked views."""
+    path = Path(settings.MEDIA_ROOT) / EXPORTS_DIR
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+def export_path(name: str) -> Path:
+    if not name or "/" in name or name.startswith("."):
+        raise ValueError("not an export file name")
+    return exports_dir() / name
+
+
+def _user(user: Any) -> Any:
+    return user if getattr(user, "is_authenticated", False) else None
+
+
+# --- requesting ---------------------------------------------------------------------------------
+
+
+def export_request(
+    *,
+    organisation: Organisation,
+    user: Any,
+    versions: Sequence[WorkflowVersion],
+    submission: Any = None,
+    title: str = "",
+    enqueue: bool = True,
+) -> ExportJob:
+    """Record an export of ``versions`` (pinned now) and queue its rendering after commit."""
+    unique = list({v.pk: v for v in versions}.values())
+    if not unique:
+        raise DomainError("Choose at least one workflow to export.", [ErrorItem("workflows", "none chosen")])
+    if len(unique) > MAX_WORKFLOWS:
+        raise DomainError(
+            f"An evidence pack holds at most {MAX_WORKFLOWS} workflows.", [ErrorItem("workflows", "too many")]
+        )
+    if any(v.workflow.organisation_id != organisation.pk for v in unique):
+        raise DomainError(
+            "Only your organisation's workflows can be exported.",
+            [ErrorItem("workflows", "unknown workflow")],
+            status=404,
+            code="not_found",
+        )
+    rubric = submission.assessment.rubric_version if submission is not None else rubric_version_current()
+    if rubric is None:
+        raise DomainError(
+            "No PSF rubric is loaded; run `manage.py load_rubric`.", status=503, code="no_rubric"
+        )
+    if not title:
+        names = sorted({v.workflow.name for v in unique})
+        if submission is not None:
+            title = f"{submission.assessment.reference} submission {submission.number}"
+        elif len(names) <= 3:
+            title = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        else:
+            title = f"{', '.join(names[:2])} and {len(names) - 2} more workflows"
+    stem = secrets.token_hex(16)
+    with transaction.atomic():
+        job = ExportJob.objects.create(
+            organisation=organisation,
+            scope=ExportJob.SUBMISSION if submission is not None else ExportJob.WORKFLOWS,
+            title=title[:300],
+            submission=submission,
+            rubric_version=rubric,
+            step="Waiting for a worker",
+            pdf_name=f"{stem}.pdf",
+            bundle_name=f"{stem}.zip",
+            created_by=_user(user),
+        )
+        job.versions.set(unique)
+        if enqueue:
+            # After commit, so the worker never looks for a row it cannot see yet.
+            transaction.on_commit(partial(_enqueue, job.pk))
+    return job
+
+
+def export_workflows(*, organisation: Organisation, user: Any, workflows: Sequence[Workflow]) -> ExportJob:
+    """Export the latest version of each of ``workflows``."""
+    versions = []
+    for wf in workflows:
+        if wf.organisation_id != organisation.pk or wf.deleted_at is not None:
+            raise DomainError(
+                "Only your organisation's workflows can be exported.",
+                [ErrorItem("workflows", "unknown workflow")],
+                status=404,
+                code="not_found",
+            )
+        head = (
+            WorkflowVersion.objects.select_related("workflow")
+            .filter(workflow=wf, number=wf.head_number)
+            .first()
+        )
+        if head is not None:
+            versions.append(head)
+    return export_request(organisation=organisation, user=user, versions=versions)
+
+
+def export_submission(*, user: Any, submission: Any) -> ExportJob:
+    """Export what a DSA submission froze: its in-scope workflow versions, plus the assessment's
+    scores and decision where present."""
+    versions = submission_versions(submission=submission)
+    if not versions:
+        raise DomainError(
+            "This submission has no workflow versions in scope to export.",
+            [ErrorItem("submission", "empty scope")],
+        )
+    return export_request(
+        organisation=submission.assessment.organisation, user=user, versions=versions, submission=submission
+    )
+
+
+def _enqueue(job_id: int) -> None:
+    from .tasks import export_render_task
+
+    task_id = f"export-{job_id}-{secrets.token_hex(6)}"
+    ExportJob.objects.filter(pk=job_id).update(task_id=task_id)
+    try:
+        export_render_task.apply_async(args=[job_id], task_id=task_id)
+    except (OperationalError, OSError) as exc:
+        log.warning("could not queue export %s: %s", job_id, exc)
+        ExportJob.objects.filter(pk=job_id, status=ExportJob.QUEUED).update(
+            status=ExportJob.FAILED, error=QUEUE_UNAVAILABLE_MESSAGE, finished=timezone.now()
+        )
+        raise DomainError(QUEUE_UNAVAILABLE_MESSAGE, status=503, code="queue_unavailable") from None
+
+
+# --- rendering ----------------------------------------------------------------------------------
+
+
+def _claim(job_id: int) -> ExportJob | None:
+    """Move the job to ``running``, or None when it has finished already (a re-delivered task)."""
+    claimed = ExportJob.objects.filter(pk=job_id, status__in=[ExportJob.QUEUED, ExportJob.RUNNING]).update(
+        status=ExportJob.RUNNING, started=timezone.now(), progress=1, step="Starting", error=""
+    )
+    if not claimed:
+        return None
+    return ExportJob.objects.select_related(
+        "organisation", "rubric_version", "created_by", "submission__assessment"
+    ).get(pk=job_id)
+
+
+def _progress(job_id: int, percent: int, step: str) -> None:
+    ExportJob.objects.filter(pk=job_id, status=ExportJob.RUNNING).update(progress=percent, step=step[:200])
+
+
+def _fail(job_id: int, message: str) -> None:
+    ExportJob.objects.filter(pk=job_id).exclude(status=ExportJob.DONE).update(
+        status=ExportJob.FAILED, error=message[:2000], finished=timezone.now()
+    )
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+@dataclass(frozen=True)
+class RenderedPack:
+    pack: Pack
+    html: str
+    pdf: bytes
+    pages: int
+    refused: list[str]
+    served: list[str]
+
+
+_LAYOUT_WHITESPACE = re.compile(r">\s*\n\s*<")
+
+
+def compact_html(html: str) -> str:
+    """Drop the template's indentation between tags (whitespace that holds a line break), which
+    WeasyPrint would otherwise parse, style and lay out as thousands of empty text boxes."""
+    return _LAYOUT_WHITESPACE.sub("><", html)
+
+
+def pack_document(*, job: ExportJob, progress: Any = None) -> tuple[Pack, str]:
+    """Gather the data of ``job`` and build the pack and its final HTML (nothing rendered yet)."""
+
+    def step(percent: int, text: str) -> None:
+        if progress is not None:
+            progress(percent, text)
+
+    step(5, "Analysing the workflow versions")
+    analyses: dict[int, Analysis] = {}
+    for v in export_versions(job=job):
+        analyses[v.pk] = analysis_for_version(version=v, rubric_version=job.rubric_version)
+    step(15, "Gathering simulations and assessment results")
+    data = pack_input(job=job, analyses=analyses)
+    step(20, "Drawing diagrams and charts")
+    pack = build_pack(data)
+    return pack, compact_html(render_to_string("pdf/evidence_pack.html", pack.context))
+
+
+def render_pack(*, job: ExportJob, progress: Any = None) -> RenderedPack:
+    """The pack of ``job`` rendered to PDF, laid out once (no files written)."""
+    pack, html = pack_document(job=job, progress=progress)
+    if progress is not None:
+        progress(30, "Laying out the pages")
+    rendered = render_pdf(
+        html,
+        base_url=static_base_url(),
+        on_laid_out=(lambda pages: progress(80, f"Writing {pages} pages")) if progress is not None else None,
+    )
+    if rendered.log.refused:
+        log.warning(
+            "export %s: the renderer refused %d URL(s): %s",
+            job.pk,
+            len(rendered.log.refused),
+            rendered.log.refused[:5],
+        )
+    return RenderedPack(pack, html, rendered.pdf, rendered.pages, rendered.log.refused, rendered.log.served)
+
+
+def export_run(*, job_id: int) -> ExportJob | None:
+    """Render the PDF and the signed bundle of ``job_id`` and store them.
+
+    Called by the Celery task. Safe to call again for the same job (see :func:`_claim`). Errors end
+    the job as failed with a readable message; nothing is raised for them, so a broken export is
+    never retried in a loop.
+    """
+    job = _claim(job_id)
+    if job is None:
+        log.info("export %s: nothing to do", job_id)
+        return ExportJob.objects.filter(pk=job_id).first()
+    try:
+        rendered = render_pack(job=job, progress=partial(_progress, job_id))
+        _progress(job_id, 90, "Signing the bundle")
+        ring = instance_ring()
+        files = rendered.pack.bundle_files(rendered.pdf)
+        buffer = io.BytesIO()
+        write_bundle(buffer, files, ring, created=job.created)
+        bundle = buffer.getvalue()
+        _write_atomically(export_path(job.pdf_name), rendered.pdf)
+        _write_atomically(export_path(job.bundle_name), bundle)
+        ExportJob.objects.filter(pk=job_id, status=ExportJob.RUNNING).update(
+            status=ExportJob.DONE,
+            progress=100,
+            step="Done",
+            pdf_sha256=sha256_hex(rendered.pdf),
+            pdf_size=len(rendered.pdf),
+            bundle_sha256=sha256_hex(bundle),
+            bundle_size=len(bundle),
+            page_count=rendered.pages,
+            content_hash=rendered.pack.content_hash,
+            signing_kid=ring.active().kid,
+            finished=timezone.now(),
+        )
+    except DomainError as exc:
+        _fail(job_id, "The export could not be made: " + "; ".join(exc.lines()))
+    except Exception as exc:  # a worker must record the failure instead of leaving the job "running"
+        log.exception("export %s failed", job_id)
+        _fail(job_id, f"The export failed with an internal error ({type(exc).__name__}); it has been logged.")
+    return ExportJob.objects.filter(pk=job_id).first()
