@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-pytestmark = pytest.mark.django_db
-
 from tests.access import LOGIN, PERSONAS, check_access
+
+pytestmark = pytest.mark.django_db
 
 # (method, url template, {persona: expected}); url templates may use {name} keys from acme_objects.
 ROWS: list[tuple[str, str, dict[str, Any]]] = [

@@ -234,7 +234,10 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_MAX_RETRIES = 3
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # Daily reminders of review SLAs due soon or overdue (also: manage.py assessment_sla_reminders).
+    "assessments-sla-reminders": {"task": "assessments.sla_reminders", "schedule": 24 * 3600},
+}
 
 # --- Django REST framework and OpenAPI ------------------------------------------------------
 REST_FRAMEWORK = {
