@@ -234,7 +234,7 @@ def _acme_passed(acme: Organisation, alice: User, pat: User, ada: User, log: lis
     services.assessment_claim(assessment=a, actor=ada)
     services.criterion_scores_save(assessment=a, actor=ada, scores=_scores(PASS_SCORES))
     services.assessment_decide(assessment=a, actor=ada, outcome="pass")
-    _backdate(a, applied_days_ago=30, submitted_days_ago=16, decided_days_ago=12)
+    _backdate(a, applied_days_ago=78, submitted_days_ago=64, decided_days_ago=60)
     log.append(f"assessment {a.reference} (Acme AI, passed)")
 
 

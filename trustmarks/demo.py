@@ -6,7 +6,7 @@ Idempotent: an organisation that already holds a mark is left alone.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.utils import timezone
 
@@ -72,6 +72,20 @@ def _passed_assessment(
     )
 
 
+def _backdate(mark: TrustMark, *, issued_on: date) -> None:
+    """Move a freshly issued demo mark's validity into the past and re-sign its credential."""
+    from .services import REVIEW_LEAD_DAYS, _forget_answer, _sign_credential, add_one_year
+
+    if mark.issued == issued_on or mark.status != TrustMark.ACTIVE:
+        return
+    mark.issued = mark.last_review = issued_on
+    mark.expires = add_one_year(issued_on)
+    mark.next_review = mark.expires - timedelta(days=REVIEW_LEAD_DAYS)
+    mark.credential_jwt, mark.credential_kid = _sign_credential(mark)
+    mark.save(update_fields=["issued", "last_review", "expires", "next_review", "credential_jwt", "credential_kid"])
+    _forget_answer(mark)
+
+
 def seed(log: list[str]) -> None:
     from .services import trust_mark_issue
 
@@ -81,7 +95,11 @@ def seed(log: list[str]) -> None:
     today = timezone.localdate()
     for slug, name, tier, days_ago, then, values in DEMO_MARKS:
         org, _ = Organisation.objects.get_or_create(slug=slug, defaults={"name": name, "size_tier": tier})
-        if TrustMark.objects.filter(organisation=org).exists():
+        existing = TrustMark.objects.filter(organisation=org).first()
+        if existing is not None:
+            # Acme AI's mark was issued today by the assessment demo's pass decision; the demo
+            # story has it issued `days_ago` days ago, like its (back-dated) decision.
+            _backdate(existing, issued_on=today - timedelta(days=days_ago))
             continue
         scores = {f"PSF-{n}": value for n, value in enumerate(values, start=1)}
         assessment = _passed_assessment(org, days_ago=days_ago, scores=scores, assessor=assessor)
