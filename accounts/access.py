@@ -35,7 +35,11 @@ def resolve_active_membership(request: HttpRequest) -> Membership | None:
     assert isinstance(user, User)
     slug = request.META.get(HEADER)
     if slug:
-        return Membership.objects.select_related("organisation").filter(user=user, organisation__slug=slug).first()
+        return (
+            Membership.objects.select_related("organisation")
+            .filter(user=user, organisation__slug=slug)
+            .first()
+        )
     org_id = request.session.get(SESSION_KEY) if hasattr(request, "session") else None
     if org_id:
         m = membership_get(user=user, organisation_id=int(org_id))
@@ -79,7 +83,10 @@ def require_organisation(request: HttpRequest, *, admin: bool = False) -> Organi
 
 
 def is_assessor(user: Any) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and (getattr(user, "is_assessor", False) or getattr(user, "is_staff", False)))
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and (getattr(user, "is_assessor", False) or getattr(user, "is_staff", False))
+    )
 
 
 def require_assessor(request: HttpRequest) -> User:

@@ -24,7 +24,9 @@ class UserAdmin(BaseUserAdmin):
         ("Platform roles", {"fields": ("is_active", "is_assessor", "is_staff", "is_superuser")}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
-    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2", "is_assessor")}),)
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("email", "password1", "password2", "is_assessor")}),
+    )
     filter_horizontal = ()
 
 

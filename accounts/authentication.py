@@ -41,7 +41,12 @@ class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
     name = "tokenAuth"
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
-        return {"type": "apiKey", "in": "header", "name": "Authorization", "description": "`Token <token>` (python manage.py issue_api_token EMAIL)"}
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Token <token>` (python manage.py issue_api_token EMAIL)",
+        }
 
 
 # --- endpoints ------------------------------------------------------------------------------------

@@ -23,7 +23,9 @@ USERS = [
 def seed(log: list[str]) -> None:
     orgs = {}
     for name, slug, tier in ORGANISATIONS:
-        org, created = Organisation.objects.get_or_create(slug=slug, defaults={"name": name, "size_tier": tier})
+        org, created = Organisation.objects.get_or_create(
+            slug=slug, defaults={"name": name, "size_tier": tier}
+        )
         orgs[slug] = org
         if created:
             log.append(f"organisation {name}")

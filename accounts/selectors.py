@@ -12,7 +12,11 @@ def memberships_of(*, user: User) -> QuerySet[Membership]:
 
 
 def membership_get(*, user: User, organisation_id: int) -> Membership | None:
-    return Membership.objects.select_related("organisation").filter(user=user, organisation_id=organisation_id).first()
+    return (
+        Membership.objects.select_related("organisation")
+        .filter(user=user, organisation_id=organisation_id)
+        .first()
+    )
 
 
 def organisation_members(*, organisation: Organisation) -> QuerySet[Membership]:

@@ -29,7 +29,11 @@ def api_token_issue(*, user: User, name: str = "default") -> str:
 
 def api_token_authenticate(raw: str) -> User | None:
     """The active user a token belongs to, or None. Updates last_used at most once a minute."""
-    token = ApiToken.objects.select_related("user").filter(key_hash=_hash_token(raw), revoked__isnull=True).first()
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=_hash_token(raw), revoked__isnull=True)
+        .first()
+    )
     if token is None or not token.user.is_active:
         return None
     now = timezone.now()
@@ -38,7 +42,9 @@ def api_token_authenticate(raw: str) -> User | None:
     return token.user
 
 
-def organisation_create(*, name: str, slug: str | None = None, size_tier: str = "mid_market", admin: User | None = None) -> Organisation:
+def organisation_create(
+    *, name: str, slug: str | None = None, size_tier: str = "mid_market", admin: User | None = None
+) -> Organisation:
     base = slugify(slug or name)[:70] or "org"
     candidate, n = base, 1
     while Organisation.objects.filter(slug=candidate).exists():

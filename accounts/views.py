@@ -21,7 +21,9 @@ LOCKED = "Too many failed sign-in attempts. Wait a few minutes and try again."
 
 
 def _safe_next(request: HttpRequest, target: str | None, default: str) -> str:
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return default
 
@@ -44,7 +46,9 @@ def _count_failure(request: HttpRequest, group: str, key: str, rate: str) -> Non
 
 @require_http_methods(["GET", "POST"])
 def sign_in(request: HttpRequest) -> HttpResponse:
-    next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"), str(settings.LOGIN_REDIRECT_URL))
+    next_url = _safe_next(
+        request, request.POST.get("next") or request.GET.get("next"), str(settings.LOGIN_REDIRECT_URL)
+    )
     if request.user.is_authenticated and request.method == "GET":
         return redirect(next_url if next_url.startswith("/") else "core:dashboard")
     form = SignInForm(request.POST or None)

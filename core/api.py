@@ -35,7 +35,9 @@ def _flatten(detail: Any, path: str = "") -> list[dict[str, str]]:
     return out
 
 
-def error_response(code: str, message: str, errors: list[dict[str, str]] | None = None, status_code: int = 400) -> Response:
+def error_response(
+    code: str, message: str, errors: list[dict[str, str]] | None = None, status_code: int = 400
+) -> Response:
     return Response({"error": code, "message": message, "errors": errors or []}, status=status_code)
 
 

@@ -93,11 +93,25 @@ def audit_log_verify(*, chain: str = "audit") -> ChainVerification:
     count = 0
     for ev in AuditEvent.objects.filter(chain=chain).order_by("sequence").iterator():
         if ev.sequence != expected_seq:
-            return ChainVerification(chain, False, count, prev, f"event #{expected_seq} is missing (next is #{ev.sequence})")
+            return ChainVerification(
+                chain, False, count, prev, f"event #{expected_seq} is missing (next is #{ev.sequence})"
+            )
         if ev.prev_hash != prev:
-            return ChainVerification(chain, False, count, prev, f"event #{ev.sequence} does not follow #{ev.sequence - 1} (prev_hash differs)")
+            return ChainVerification(
+                chain,
+                False,
+                count,
+                prev,
+                f"event #{ev.sequence} does not follow #{ev.sequence - 1} (prev_hash differs)",
+            )
         if _event_hash(prev, _fields(ev)) != ev.hash:
-            return ChainVerification(chain, False, count, prev, f"event #{ev.sequence} ({ev.action}) was altered: its hash does not match its content")
+            return ChainVerification(
+                chain,
+                False,
+                count,
+                prev,
+                f"event #{ev.sequence} ({ev.action}) was altered: its hash does not match its content",
+            )
         prev = ev.hash
         expected_seq += 1
         count += 1

@@ -42,7 +42,9 @@ class AuditEvent(models.Model):
     class Meta:
         ordering = ["chain", "sequence"]
         indexes = [models.Index(fields=["object_type", "object_id"])]
-        constraints = [models.UniqueConstraint(fields=["chain", "sequence"], name="audit_chain_sequence_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["chain", "sequence"], name="audit_chain_sequence_unique")
+        ]
 
     def __str__(self) -> str:
         return f"#{self.sequence} {self.action} {self.object_type}:{self.object_id}"

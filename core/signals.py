@@ -20,7 +20,9 @@ def beat_once(hostname: str) -> None:
 
     from core.models import WorkerHeartbeat
 
-    WorkerHeartbeat.objects.update_or_create(hostname=hostname, defaults={"last_seen": timezone.now(), "pid": os.getpid()})
+    WorkerHeartbeat.objects.update_or_create(
+        hostname=hostname, defaults={"last_seen": timezone.now(), "pid": os.getpid()}
+    )
 
 
 def _loop(hostname: str) -> None:

@@ -65,7 +65,12 @@ def _check_worker() -> tuple[bool, str]:
         alive = WorkerHeartbeat.objects.filter(last_seen__gte=cutoff).count()
     except Exception as exc:
         return False, f"{type(exc).__name__}: {exc}"[:200]
-    return (alive > 0, f"{alive} worker(s) seen in the last {WORKER_STALE_SECONDS} s" if alive else "no worker heartbeat in the last 30 s")
+    return (
+        alive > 0,
+        f"{alive} worker(s) seen in the last {WORKER_STALE_SECONDS} s"
+        if alive
+        else "no worker heartbeat in the last 30 s",
+    )
 
 
 @never_cache
@@ -75,15 +80,27 @@ def healthz(request: HttpRequest) -> JsonResponse:
         ok, detail = fn()
         checks[name] = {"ok": ok, "detail": detail}
     down = [name for name, c in checks.items() if not c["ok"]]
-    body = {"status": "ok" if not down else "degraded", "down": down, "checks": checks, "time": timezone.now().isoformat()}
+    body = {
+        "status": "ok" if not down else "degraded",
+        "down": down,
+        "checks": checks,
+        "time": timezone.now().isoformat(),
+    }
     return JsonResponse(body, status=200 if not down else 503)
 
 
 def ratelimited(request: HttpRequest, exception: Exception) -> HttpResponse:
     if request.path.startswith("/api/"):
-        resp: HttpResponse = JsonResponse({"error": "rate_limited", "message": "Too many requests; slow down."}, status=429)
+        resp: HttpResponse = JsonResponse(
+            {"error": "rate_limited", "message": "Too many requests; slow down."}, status=429
+        )
     else:
-        resp = render(request, "core/error.html", {"title": "Too many requests", "message": "Slow down and try again in a minute."}, status=429)
+        resp = render(
+            request,
+            "core/error.html",
+            {"title": "Too many requests", "message": "Slow down and try again in a minute."},
+            status=429,
+        )
     resp["Retry-After"] = "60"
     return resp
 
@@ -95,7 +112,15 @@ def _wants_json(request: HttpRequest) -> bool:
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if _wants_json(request):
         return JsonResponse({"error": "not_found", "message": "Not found.", "errors": []}, status=404)
-    return render(request, "core/error.html", {"title": "Page not found", "message": "There is nothing at this address. It may have moved, or you may not have access to it."}, status=404)
+    return render(
+        request,
+        "core/error.html",
+        {
+            "title": "Page not found",
+            "message": "There is nothing at this address. It may have moved, or you may not have access to it.",
+        },
+        status=404,
+    )
 
 
 def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -108,17 +133,41 @@ def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpR
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if _wants_json(request):
         return JsonResponse({"error": "bad_request", "message": "Bad request.", "errors": []}, status=400)
-    return render(request, "core/error.html", {"title": "Bad request", "message": "The request could not be understood."}, status=400)
+    return render(
+        request,
+        "core/error.html",
+        {"title": "Bad request", "message": "The request could not be understood."},
+        status=400,
+    )
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     if _wants_json(request):
-        return JsonResponse({"error": "server_error", "message": "Something went wrong on our side; it has been logged."}, status=500)
-    return render(request, "core/error.html", {"title": "Something went wrong", "message": "The error has been logged. Your data is safe; try again."}, status=500)
+        return JsonResponse(
+            {"error": "server_error", "message": "Something went wrong on our side; it has been logged."},
+            status=500,
+        )
+    return render(
+        request,
+        "core/error.html",
+        {
+            "title": "Something went wrong",
+            "message": "The error has been logged. Your data is safe; try again.",
+        },
+        status=500,
+    )
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
-    return render(request, "core/error.html", {"title": "Form expired", "message": "The form was open too long or came from elsewhere. Go back, reload the page and try again."}, status=403)
+    return render(
+        request,
+        "core/error.html",
+        {
+            "title": "Form expired",
+            "message": "The form was open too long or came from elsewhere. Go back, reload the page and try again.",
+        },
+        status=403,
+    )
 
 
 def favicon(request: HttpRequest) -> HttpResponse:

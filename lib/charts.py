@@ -33,9 +33,15 @@ def domain_scores_svg(domains: list[dict[str, object]], *, width: int = 640, max
         else:
             s = float(score)  # type: ignore[arg-type]
             colour = "#15803d" if d.get("passed") else "#b91c1c"
-            parts.append(f'<rect x="{label_w}" y="{y + 5}" width="{bar_w * s / max_score:.1f}" height="18" rx="3" fill="{colour}"/>')
-            parts.append(f'<text x="{width - right_pad + 6}" y="{y + 18}" fill="#0f172a" font-weight="bold">{s:.1f}</text>')
+            parts.append(
+                f'<rect x="{label_w}" y="{y + 5}" width="{bar_w * s / max_score:.1f}" height="18" rx="3" fill="{colour}"/>'
+            )
+            parts.append(
+                f'<text x="{width - right_pad + 6}" y="{y + 18}" fill="#0f172a" font-weight="bold">{s:.1f}</text>'
+            )
         tx = label_w + bar_w * threshold / max_score
-        parts.append(f'<line x1="{tx:.1f}" y1="{y + 2}" x2="{tx:.1f}" y2="{y + 26}" stroke="#0f172a" stroke-width="2" stroke-dasharray="3 2"/>')
+        parts.append(
+            f'<line x1="{tx:.1f}" y1="{y + 2}" x2="{tx:.1f}" y2="{y + 26}" stroke="#0f172a" stroke-width="2" stroke-dasharray="3 2"/>'
+        )
     parts.append("</svg>")
     return "".join(parts)

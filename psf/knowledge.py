@@ -83,4 +83,6 @@ def grade(questions: list[Question], answers: dict[str, int | None], pass_mark: 
         per[q.domain][0] += int(ok)
         rows.append((q, given, ok))
     score = sum(1 for _, _, ok in rows if ok)
-    return Graded(score, len(questions), score >= pass_mark, {d: (v[0], v[1]) for d, v in sorted(per.items())}, rows)
+    return Graded(
+        score, len(questions), score >= pass_mark, {d: (v[0], v[1]) for d, v in sorted(per.items())}, rows
+    )

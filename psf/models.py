@@ -22,7 +22,9 @@ class RubricVersion(models.Model):
 
     class Meta:
         ordering = ["framework", "-loaded_at"]
-        constraints = [models.UniqueConstraint(fields=["framework", "version"], name="rubric_framework_version_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["framework", "version"], name="rubric_framework_version_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.framework} v{self.version}"

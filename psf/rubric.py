@@ -253,7 +253,11 @@ def _json_scalar(value: Any) -> str:
 def parse_rubric(data: Any) -> Rubric:
     """Validate parsed rubric data; raise DomainError with one line per problem and its path."""
     if not isinstance(data, dict):
-        raise DomainError("A rubric file must hold a mapping at the top level.", [ErrorItem("", "expected a mapping")], status=2)
+        raise DomainError(
+            "A rubric file must hold a mapping at the top level.",
+            [ErrorItem("", "expected a mapping")],
+            status=2,
+        )
     try:
         text = json.dumps(data, default=_json_scalar)
     except (TypeError, ValueError) as exc:
@@ -277,7 +281,10 @@ def load_rubric_text(text: str) -> Rubric:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise DomainError("The rubric file is not valid YAML.", [ErrorItem("", f"not valid YAML/JSON: {exc}".replace("\n", " "))]) from None
+        raise DomainError(
+            "The rubric file is not valid YAML.",
+            [ErrorItem("", f"not valid YAML/JSON: {exc}".replace("\n", " "))],
+        ) from None
     return parse_rubric(data)
 
 

@@ -32,11 +32,17 @@ def rubric_load(*, path: Path | str, make_current: bool = True, actor_email: str
     return rubric_store(rubric=rubric, source=str(path), make_current=make_current, actor_email=actor_email)
 
 
-def rubric_store(*, rubric: Rubric, source: str = "", make_current: bool = True, actor_email: str = "") -> LoadOutcome:
+def rubric_store(
+    *, rubric: Rubric, source: str = "", make_current: bool = True, actor_email: str = ""
+) -> LoadOutcome:
     data = rubric.to_data()
     digest = rubric.content_hash()
     with transaction.atomic():
-        existing = RubricVersion.objects.select_for_update().filter(framework=rubric.framework, version=rubric.version).first()
+        existing = (
+            RubricVersion.objects.select_for_update()
+            .filter(framework=rubric.framework, version=rubric.version)
+            .first()
+        )
         if existing is not None and existing.content_hash == digest:
             action = "unchanged"
             rv = existing
@@ -48,20 +54,36 @@ def rubric_store(*, rubric: Rubric, source: str = "", make_current: bool = True,
                     code="immutable",
                     status=409,
                 )
-            existing.data, existing.content_hash, existing.title, existing.source = data, digest, rubric.title, source
+            existing.data, existing.content_hash, existing.title, existing.source = (
+                data,
+                digest,
+                rubric.title,
+                source,
+            )
             existing.save(update_fields=["data", "content_hash", "title", "source"])
             rv, action = existing, "updated"
         else:
             rv = RubricVersion.objects.create(
-                framework=rubric.framework, version=rubric.version, title=rubric.title, data=data, content_hash=digest, source=source
+                framework=rubric.framework,
+                version=rubric.version,
+                title=rubric.title,
+                data=data,
+                content_hash=digest,
+                source=source,
             )
             action = "created"
         if make_current and not rv.is_current:
-            RubricVersion.objects.filter(framework=rv.framework, is_current=True).exclude(pk=rv.pk).update(is_current=False)
+            RubricVersion.objects.filter(framework=rv.framework, is_current=True).exclude(pk=rv.pk).update(
+                is_current=False
+            )
             rv.is_current = True
             rv.save(update_fields=["is_current"])
         if action != "unchanged":
             audit_event_append(
-                action=f"rubric.{action}", object_type="rubric", object_id=rv.key, actor_email=actor_email, data={"content_hash": digest}
+                action=f"rubric.{action}",
+                object_type="rubric",
+                object_id=rv.key,
+                actor_email=actor_email,
+                data={"content_hash": digest},
             )
     return LoadOutcome(rv, action)

@@ -25,7 +25,13 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "psf/index.html",
-        {"rv": rv, "rubric": rubric, "thresholds": thresholds, "versions": versions, "cpap": next((s for s in rubric.scopes if s.code == "cpap"), None)},
+        {
+            "rv": rv,
+            "rubric": rubric,
+            "thresholds": thresholds,
+            "versions": versions,
+            "cpap": next((s for s in rubric.scopes if s.code == "cpap"), None),
+        },
     )
 
 
@@ -69,7 +75,12 @@ def knowledge_check(request: HttpRequest) -> HttpResponse:
         try:
             seed = int(signer.unsign(request.POST.get("attempt", ""), max_age=6 * 3600))
         except (signing.BadSignature, ValueError):
-            return render(request, "psf/knowledge_check.html", {"error": "This knowledge check expired or was altered. Start a new one.", "bank": bank}, status=400)
+            return render(
+                request,
+                "psf/knowledge_check.html",
+                {"error": "This knowledge check expired or was altered. Start a new one.", "bank": bank},
+                status=400,
+            )
         questions = draw(seed, bank)
         answers: dict[str, int | None] = {}
         for q in questions:
@@ -78,4 +89,8 @@ def knowledge_check(request: HttpRequest) -> HttpResponse:
         result = grade(questions, answers, bank.pass_mark)
         return render(request, "psf/knowledge_check.html", {"result": result, "bank": bank})
     seed = secrets.randbelow(2**31)
-    return render(request, "psf/knowledge_check.html", {"questions": draw(seed, bank), "attempt": signer.sign(str(seed)), "bank": bank})
+    return render(
+        request,
+        "psf/knowledge_check.html",
+        {"questions": draw(seed, bank), "attempt": signer.sign(str(seed)), "bank": bank},
+    )

@@ -12,11 +12,19 @@ from accounts.models import Organisation
 
 class SimulationRun(models.Model):
     QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
-    STATUSES = [(QUEUED, "Queued"), (RUNNING, "Running"), (DONE, "Done"), (FAILED, "Failed"), (CANCELLED, "Cancelled")]
+    STATUSES = [
+        (QUEUED, "Queued"),
+        (RUNNING, "Running"),
+        (DONE, "Done"),
+        (FAILED, "Failed"),
+        (CANCELLED, "Cancelled"),
+    ]
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="simulation_runs")
     workflow = models.ForeignKey("studio.Workflow", on_delete=models.CASCADE, related_name="simulation_runs")
-    version = models.ForeignKey("studio.WorkflowVersion", on_delete=models.PROTECT, related_name="simulation_runs")
+    version = models.ForeignKey(
+        "studio.WorkflowVersion", on_delete=models.PROTECT, related_name="simulation_runs"
+    )
     workflow_hash = models.CharField(max_length=64)
     catalogue_version = models.CharField(max_length=40)
     seed = models.BigIntegerField()
@@ -35,7 +43,9 @@ class SimulationRun(models.Model):
     failure = models.CharField(max_length=30, blank=True)
     attempts = models.PositiveIntegerField(default=0)  # times a worker started it (redeliveries restart it)
     task_id = models.CharField(max_length=100, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created = models.DateTimeField(default=timezone.now)
     started = models.DateTimeField(null=True, blank=True)
     finished = models.DateTimeField(null=True, blank=True)

@@ -31,21 +31,34 @@ def rules_version() -> str:
     return _rules()[1]
 
 
-def analysis_for_version(*, version: WorkflowVersion, rubric_version: RubricVersion | None = None) -> Analysis:
+def analysis_for_version(
+    *, version: WorkflowVersion, rubric_version: RubricVersion | None = None
+) -> Analysis:
     """The stored analysis of this version, computing and storing it on first request."""
     rv = rubric_version or rubric_version_current()
     if rv is None:
-        raise DomainError("No PSF rubric is loaded; run `manage.py load_rubric`.", status=503, code="no_rubric")
+        raise DomainError(
+            "No PSF rubric is loaded; run `manage.py load_rubric`.", status=503, code="no_rubric"
+        )
     rules, rules_key = _rules()
     org_id = version.workflow.organisation_id
-    lookup = {"organisation_id": org_id, "content_hash": version.content_hash, "rubric_version": rv, "rules_version": rules_key}
+    lookup = {
+        "organisation_id": org_id,
+        "content_hash": version.content_hash,
+        "rubric_version": rv,
+        "rules_version": rules_key,
+    }
     existing = Analysis.objects.filter(**lookup).first()
     if existing is not None:
         return existing
-    result = analyse(parse_document(version.document), rubric_of(rv), rules, workflow_hash=version.content_hash)
+    result = analyse(
+        parse_document(version.document), rubric_of(rv), rules, workflow_hash=version.content_hash
+    )
     try:
         with transaction.atomic():
-            return Analysis.objects.create(**lookup, result=result.to_data(), overall_score=result.overall_score, passed=result.passed)
+            return Analysis.objects.create(
+                **lookup, result=result.to_data(), overall_score=result.overall_score, passed=result.passed
+            )
     except IntegrityError:  # a concurrent request stored the same analysis first
         return Analysis.objects.get(**lookup)
 
@@ -56,5 +69,8 @@ def latest_analysis(*, version: WorkflowVersion) -> Analysis | None:
     if rv is None:
         return None
     return Analysis.objects.filter(
-        organisation_id=version.workflow.organisation_id, content_hash=version.content_hash, rubric_version=rv, rules_version=rules_version()
+        organisation_id=version.workflow.organisation_id,
+        content_hash=version.content_hash,
+        rubric_version=rv,
+        rules_version=rules_version(),
     ).first()

@@ -20,7 +20,9 @@ def seed(log: list[str]) -> None:
         org = Organisation.objects.get(slug=org_slug)
         if Workflow.objects.filter(organisation=org, name=name).exists():
             continue
-        workflow_from_template(organisation=org, author=User.objects.get(email=email), slug=template, name=name)
+        workflow_from_template(
+            organisation=org, author=User.objects.get(email=email), slug=template, name=name
+        )
         log.append(f"workflow {name}")
     seed_analyses(log)
 

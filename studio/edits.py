@@ -25,17 +25,23 @@ def _free_id(doc: WorkflowDocument, base: str) -> str:
     return f"{base}_{i}"
 
 
-def add_node(doc: WorkflowDocument, *, type_: str, label: str, node_id: str | None = None) -> tuple[WorkflowDocument, str]:
+def add_node(
+    doc: WorkflowDocument, *, type_: str, label: str, node_id: str | None = None
+) -> tuple[WorkflowDocument, str]:
     data = doc.to_data()
     nid = node_id or _free_id(doc, type_)
     if any(n.id == nid for n in doc.nodes):
         raise DomainError(f"A step with id {nid!r} already exists.", [ErrorItem("node_id", "already taken")])
     last_x = max((n.position.x for n in doc.nodes if n.position), default=-220.0)
-    data["nodes"].append({"id": nid, "type": type_, "label": label, "config": {}, "position": {"x": last_x + 220.0, "y": 80.0}})
+    data["nodes"].append(
+        {"id": nid, "type": type_, "label": label, "config": {}, "position": {"x": last_x + 220.0, "y": 80.0}}
+    )
     return _revalidate(data), nid
 
 
-def update_node(doc: WorkflowDocument, *, node_id: str, label: str, config: dict[str, Any]) -> WorkflowDocument:
+def update_node(
+    doc: WorkflowDocument, *, node_id: str, label: str, config: dict[str, Any]
+) -> WorkflowDocument:
     data = doc.to_data()
     for n in data["nodes"]:
         if n["id"] == node_id:
@@ -54,10 +60,14 @@ def delete_node(doc: WorkflowDocument, *, node_id: str) -> WorkflowDocument:
     return _revalidate(data)
 
 
-def add_edge(doc: WorkflowDocument, *, source: str, target: str, kind: str, label: str = "") -> WorkflowDocument:
+def add_edge(
+    doc: WorkflowDocument, *, source: str, target: str, kind: str, label: str = ""
+) -> WorkflowDocument:
     data = doc.to_data()
     if any(e.from_ == source and e.to == target and e.kind == kind for e in doc.edges):
-        raise DomainError("These steps are already connected this way.", [ErrorItem("target", "duplicate connection")])
+        raise DomainError(
+            "These steps are already connected this way.", [ErrorItem("target", "duplicate connection")]
+        )
     taken = {e.id for e in doc.edges}
     i = len(doc.edges) + 1
     while f"e{i}" in taken:

@@ -160,7 +160,11 @@ def _semantic_errors(doc: WorkflowDocument) -> list[ErrorItem]:
     first_seen: dict[str, int] = {}
     for i, node in enumerate(doc.nodes):
         if node.id in first_seen:
-            errors.append(ErrorItem(f"nodes[{i}].id", f"duplicate id {node.id!r} (first at nodes[{first_seen[node.id]}])"))
+            errors.append(
+                ErrorItem(
+                    f"nodes[{i}].id", f"duplicate id {node.id!r} (first at nodes[{first_seen[node.id]}])"
+                )
+            )
         else:
             first_seen[node.id] = i
         nt = cat.get(node.type)
@@ -179,7 +183,11 @@ def _semantic_errors(doc: WorkflowDocument) -> list[ErrorItem]:
     for j, edge in enumerate(doc.edges):
         if edge.id is not None:
             if edge.id in edge_ids:
-                errors.append(ErrorItem(f"edges[{j}].id", f"duplicate id {edge.id!r} (first at edges[{edge_ids[edge.id]}])"))
+                errors.append(
+                    ErrorItem(
+                        f"edges[{j}].id", f"duplicate id {edge.id!r} (first at edges[{edge_ids[edge.id]}])"
+                    )
+                )
             else:
                 edge_ids[edge.id] = j
         if edge.from_ not in first_seen:
@@ -192,7 +200,12 @@ def _semantic_errors(doc: WorkflowDocument) -> list[ErrorItem]:
         cycle = find_data_cycle(doc)
         if cycle:
             errors.append(
-                ErrorItem("edges", "data edges form a cycle: " + " → ".join(cycle) + " (only fallback and escalation edges may loop back)")
+                ErrorItem(
+                    "edges",
+                    "data edges form a cycle: "
+                    + " → ".join(cycle)
+                    + " (only fallback and escalation edges may loop back)",
+                )
             )
     return errors
 
@@ -255,7 +268,9 @@ def parse_document(data: Any) -> WorkflowDocument:
     cycles over data edges.
     """
     if not isinstance(data, dict):
-        raise DomainError("A workflow document must be a JSON object.", [ErrorItem("", "expected a JSON object")])
+        raise DomainError(
+            "A workflow document must be a JSON object.", [ErrorItem("", "expected a JSON object")]
+        )
     if isinstance(data.get("nodes"), list) and len(data["nodes"]) > MAX_NODES:
         raise DomainError(
             f"Too many steps: {len(data['nodes'])} (limit {MAX_NODES}).",
@@ -285,7 +300,10 @@ def parse_json_text(text: str | bytes) -> WorkflowDocument:
     """Parse JSON text into a validated document; size and syntax errors become DomainErrors."""
     if len(text) > MAX_DOCUMENT_BYTES:
         raise DomainError(
-            f"The document is larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MB.", [ErrorItem("", "too large")], status=413, code="too_large"
+            f"The document is larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MB.",
+            [ErrorItem("", "too large")],
+            status=413,
+            code="too_large",
         )
     try:
         data = json.loads(text)

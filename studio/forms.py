@@ -13,7 +13,12 @@ ID_PATTERN = r"^[A-Za-z0-9_.:\-]{1,64}$"
 def node_type_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     cat = load_catalogue()
     groups = []
-    for category, title in (("input", "Inputs"), ("processing", "Processing"), ("control", "Controls"), ("sink", "Sinks")):
+    for category, title in (
+        ("input", "Inputs"),
+        ("processing", "Processing"),
+        ("control", "Controls"),
+        ("sink", "Sinks"),
+    ):
         groups.append((title, [(t.type, t.label) for t in cat.of_category(category)]))  # type: ignore[arg-type]
     return groups
 
@@ -33,19 +38,33 @@ class FactsForm(forms.Form):
     description = forms.CharField(max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
     personal_data = forms.BooleanField(required=False, label="Handles personal data")
     stakes = forms.ChoiceField(choices=[("low", "Low"), ("high", "High")], label="Decision stakes")
-    audience = forms.ChoiceField(choices=[("internal", "Internal"), ("external", "External (customers, public)")])
-    regulated = forms.BooleanField(required=False, label="Regulated (e.g. EU AI Act high-risk, finance, health)")
+    audience = forms.ChoiceField(
+        choices=[("internal", "Internal"), ("external", "External (customers, public)")]
+    )
+    regulated = forms.BooleanField(
+        required=False, label="Regulated (e.g. EU AI Act high-risk, finance, health)"
+    )
     base_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
     def facts(self) -> Facts:
         d = self.cleaned_data
-        return Facts(personal_data=d["personal_data"], stakes=d["stakes"], audience=d["audience"], regulated=d["regulated"])
+        return Facts(
+            personal_data=d["personal_data"],
+            stakes=d["stakes"],
+            audience=d["audience"],
+            regulated=d["regulated"],
+        )
 
 
 class AddStepForm(forms.Form):
     type = forms.ChoiceField(label="Step type")
     label = forms.CharField(max_length=200)
-    node_id = forms.RegexField(regex=ID_PATTERN, required=False, label="Id (optional)", help_text="Letters, digits, _ . : - (generated when empty)")
+    node_id = forms.RegexField(
+        regex=ID_PATTERN,
+        required=False,
+        label="Id (optional)",
+        help_text="Letters, digits, _ . : - (generated when empty)",
+    )
     base_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -56,7 +75,9 @@ class AddStepForm(forms.Form):
 class ConnectForm(forms.Form):
     source = forms.ChoiceField(label="From")
     target = forms.ChoiceField(label="To")
-    kind = forms.ChoiceField(choices=[("data", "Data"), ("fallback", "Fallback"), ("escalation", "Escalation")])
+    kind = forms.ChoiceField(
+        choices=[("data", "Data"), ("fallback", "Fallback"), ("escalation", "Escalation")]
+    )
     label = forms.CharField(max_length=200, required=False)
     base_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
@@ -81,9 +102,16 @@ def _config_form_field(f: ConfigField, initial: Any) -> forms.Field:
     if f.type == "string":
         return forms.CharField(max_length=2000, initial=initial, **common)
     if f.type == "text":
-        return forms.CharField(max_length=20000, widget=forms.Textarea(attrs={"rows": 2}), initial=initial, **common)
+        return forms.CharField(
+            max_length=20000, widget=forms.Textarea(attrs={"rows": 2}), initial=initial, **common
+        )
     if f.type == "integer":
-        return forms.IntegerField(min_value=int(f.min) if f.min is not None else None, max_value=int(f.max) if f.max is not None else None, initial=initial, **common)
+        return forms.IntegerField(
+            min_value=int(f.min) if f.min is not None else None,
+            max_value=int(f.max) if f.max is not None else None,
+            initial=initial,
+            **common,
+        )
     if f.type == "number":
         return forms.FloatField(min_value=f.min, max_value=f.max, initial=initial, **common)
     if f.type == "boolean":
@@ -91,7 +119,9 @@ def _config_form_field(f: ConfigField, initial: Any) -> forms.Field:
         init = "" if initial is None else ("true" if initial else "false")
         return forms.ChoiceField(choices=choices, initial=init, **common)
     if f.type == "enum":
-        return forms.ChoiceField(choices=[("", "—"), *[(o, o) for o in f.options]], initial=initial or "", **common)
+        return forms.ChoiceField(
+            choices=[("", "—"), *[(o, o) for o in f.options]], initial=initial or "", **common
+        )
     # string_list
     common["help_text"] = (f.help + " " if f.help else "") + "Comma-separated."
     return forms.CharField(max_length=5000, initial=", ".join(initial or []), **common)

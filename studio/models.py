@@ -15,7 +15,9 @@ class Workflow(models.Model):
     description = models.TextField(blank=True, max_length=5000)
     head_number = models.PositiveIntegerField(default=0)
     template_slug = models.CharField(max_length=80, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created = models.DateTimeField(default=timezone.now)
     updated = models.DateTimeField(default=timezone.now)
     # Deleting hides a workflow; its versions stay, because submissions and exports may cite them.
@@ -40,7 +42,9 @@ class WorkflowVersion(models.Model):
     node_count = models.PositiveIntegerField(default=0)
     edge_count = models.PositiveIntegerField(default=0)
     message = models.CharField(max_length=300, blank=True)
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -66,7 +70,10 @@ class Analysis(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["organisation", "content_hash", "rubric_version", "rules_version"], name="analysis_unique")
+            models.UniqueConstraint(
+                fields=["organisation", "content_hash", "rubric_version", "rules_version"],
+                name="analysis_unique",
+            )
         ]
         verbose_name_plural = "analyses"
 

@@ -20,8 +20,12 @@ SORTS = {
 }
 
 
-def workflow_list(*, organisation: Organisation, query: str = "", sort: str = "updated") -> QuerySet[Workflow]:
-    qs = Workflow.objects.filter(organisation=organisation, deleted_at__isnull=True).select_related("created_by")
+def workflow_list(
+    *, organisation: Organisation, query: str = "", sort: str = "updated"
+) -> QuerySet[Workflow]:
+    qs = Workflow.objects.filter(organisation=organisation, deleted_at__isnull=True).select_related(
+        "created_by"
+    )
     if query:
         qs = qs.filter(Q(name__icontains=query[:100]) | Q(description__icontains=query[:100]))
     return qs.order_by(SORTS.get(sort, "-updated"), "pk")

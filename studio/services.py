@@ -20,7 +20,9 @@ class SaveOutcome:
     created: bool  # False when the document equals the head: nothing new was stored
 
 
-def _new_version(*, workflow: Workflow, document: WorkflowDocument, author: User | None, message: str) -> WorkflowVersion:
+def _new_version(
+    *, workflow: Workflow, document: WorkflowDocument, author: User | None, message: str
+) -> WorkflowVersion:
     number = workflow.head_number + 1
     version = WorkflowVersion.objects.create(
         workflow=workflow,
@@ -41,19 +43,33 @@ def _new_version(*, workflow: Workflow, document: WorkflowDocument, author: User
 
 
 def workflow_create(
-    *, organisation: Organisation, author: User | None, document: WorkflowDocument, message: str = "Created", template_slug: str = ""
+    *,
+    organisation: Organisation,
+    author: User | None,
+    document: WorkflowDocument,
+    message: str = "Created",
+    template_slug: str = "",
 ) -> Workflow:
     """Create a workflow with its first version."""
     with transaction.atomic():
         wf = Workflow.objects.create(
-            organisation=organisation, name=document.name, description=document.description, created_by=author, template_slug=template_slug
+            organisation=organisation,
+            name=document.name,
+            description=document.description,
+            created_by=author,
+            template_slug=template_slug,
         )
         _new_version(workflow=wf, document=document, author=author, message=message)
     return wf
 
 
 def workflow_save(
-    *, workflow: Workflow, author: User | None, document: WorkflowDocument, base_number: int | None, message: str = ""
+    *,
+    workflow: Workflow,
+    author: User | None,
+    document: WorkflowDocument,
+    base_number: int | None,
+    message: str = "",
 ) -> SaveOutcome:
     """Save a new immutable version.
 
@@ -89,7 +105,13 @@ def workflow_restore(*, workflow: Workflow, author: User | None, number: int) ->
     if old is None:
         raise DomainError(f"There is no version {number}.", status=404, code="not_found")
     document = parse_document(old.document)
-    return workflow_save(workflow=workflow, author=author, document=document, base_number=None, message=f"Restored version {number}")
+    return workflow_save(
+        workflow=workflow,
+        author=author,
+        document=document,
+        base_number=None,
+        message=f"Restored version {number}",
+    )
 
 
 def workflow_delete(*, workflow: Workflow) -> None:
@@ -104,23 +126,40 @@ class ImportOutcome:
     unmapped: list[str] = field(default_factory=list)
 
 
-def workflow_import(*, organisation: Organisation, author: User | None, filename: str | None, content: bytes) -> ImportOutcome:
+def workflow_import(
+    *, organisation: Organisation, author: User | None, filename: str | None, content: bytes
+) -> ImportOutcome:
     """Import a file (our JSON, the earlier studio's workflow.json / .wfos, n8n) as a new workflow,
     reporting what was mapped and what was not."""
     from studio.convert import import_any
 
     result = import_any(filename, content)
-    wf = workflow_create(organisation=organisation, author=author, document=result.document, message=f"Imported from {result.source_format}")
+    wf = workflow_create(
+        organisation=organisation,
+        author=author,
+        document=result.document,
+        message=f"Imported from {result.source_format}",
+    )
     return ImportOutcome(wf, result.source_format, list(result.mapped), list(result.unmapped))
 
 
-def workflow_from_template(*, organisation: Organisation, author: User | None, slug: str, name: str | None = None) -> Workflow:
+def workflow_from_template(
+    *, organisation: Organisation, author: User | None, slug: str, name: str | None = None
+) -> Workflow:
     from studio.templates_data import load_template
 
     try:
         doc = load_template(slug)
     except DomainError:
-        raise DomainError(f"There is no template {slug[:80]!r}.", [ErrorItem("template", "unknown template")]) from None
+        raise DomainError(
+            f"There is no template {slug[:80]!r}.", [ErrorItem("template", "unknown template")]
+        ) from None
     if name:
         doc = doc.model_copy(update={"name": name[:200]})
-    return workflow_create(organisation=organisation, author=author, document=doc, message=f"From template {slug}", template_slug=slug)
+    return workflow_create(
+        organisation=organisation,
+        author=author,
+        document=doc,
+        message=f"From template {slug}",
+        template_slug=slug,
+    )

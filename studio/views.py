@@ -42,7 +42,9 @@ def _head(wf: Workflow) -> WorkflowDocument:
 
 def _save(request: HttpRequest, wf: Workflow, doc: WorkflowDocument, base: int, message: str) -> bool:
     try:
-        outcome = workflow_save(workflow=wf, author=request_user(request), document=doc, base_number=base, message=message)
+        outcome = workflow_save(
+            workflow=wf, author=request_user(request), document=doc, base_number=base, message=message
+        )
     except DomainError as exc:
         messages.error(request, exc.message)
         return False
@@ -59,7 +61,9 @@ def workflow_index(request: HttpRequest) -> HttpResponse:
     org = require_membership(request).organisation
     q = request.GET.get("q", "")[:100]
     sort = request.GET.get("sort", "updated")
-    page = Paginator(workflow_list(organisation=org, query=q, sort=sort), 20).get_page(request.GET.get("page"))
+    page = Paginator(workflow_list(organisation=org, query=q, sort=sort), 20).get_page(
+        request.GET.get("page")
+    )
     ctx = {"page": page, "q": q, "sort": sort}
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "studio/_workflow_rows.html", ctx)
@@ -72,12 +76,16 @@ def workflow_new(request: HttpRequest) -> HttpResponse:
     org = require_membership(request).organisation
     templates = _templates()
     choices = [(t["slug"], t["title"]) for t in templates]
-    form = WorkflowCreateForm(request.POST or None, templates=choices, initial={"template": request.GET.get("template", "")})
+    form = WorkflowCreateForm(
+        request.POST or None, templates=choices, initial={"template": request.GET.get("template", "")}
+    )
     if request.method == "POST" and form.is_valid():
         name, slug = form.cleaned_data["name"], form.cleaned_data["template"]
         try:
             if slug:
-                wf = workflow_from_template(organisation=org, author=request_user(request), slug=slug, name=name)
+                wf = workflow_from_template(
+                    organisation=org, author=request_user(request), slug=slug, name=name
+                )
             else:
                 doc = parse_document({"name": name, "description": form.cleaned_data["description"]})
                 wf = workflow_create(organisation=org, author=request_user(request), document=doc)
@@ -86,7 +94,9 @@ def workflow_new(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"Created “{wf.name}”.")
             return redirect("studio:editor", workflow_id=wf.pk)
-    return render(request, "studio/new.html", {"form": form, "templates": templates}, status=400 if form.errors else 200)
+    return render(
+        request, "studio/new.html", {"form": form, "templates": templates}, status=400 if form.errors else 200
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -105,7 +115,12 @@ def workflow_import_view(request: HttpRequest) -> HttpResponse:
             status = 413
         else:
             try:
-                outcome = workflow_import(organisation=org, author=request_user(request), filename=upload.name, content=upload.read())
+                outcome = workflow_import(
+                    organisation=org,
+                    author=request_user(request),
+                    filename=upload.name,
+                    content=upload.read(),
+                )
             except DomainError as exc:
                 ctx["error"] = exc.message
                 ctx["errors"] = exc.lines()[:50]
@@ -129,7 +144,12 @@ def editor(request: HttpRequest, workflow_id: int) -> HttpResponse:
             "wf": wf,
             "version": version,
             "bootstrap": {
-                "workflow": {"id": wf.pk, "name": wf.name, "head_version": wf.head_number, "content_hash": version.content_hash},
+                "workflow": {
+                    "id": wf.pk,
+                    "name": wf.name,
+                    "head_version": wf.head_number,
+                    "content_hash": version.content_hash,
+                },
                 "document": version.document,
                 "node_types": [t.model_dump(mode="json") for t in cat.types],
                 "api": {"workflow": f"/api/workflows/{wf.pk}/"},
@@ -158,10 +178,15 @@ def steps(request: HttpRequest, workflow_id: int) -> HttpResponse:
             "version": version,
             "doc": doc,
             "rows": rows,
-            "edges": [{"edge": e, "from_label": labels.get(e.from_, e.from_), "to_label": labels.get(e.to, e.to)} for e in doc.edges],
+            "edges": [
+                {"edge": e, "from_label": labels.get(e.from_, e.from_), "to_label": labels.get(e.to, e.to)}
+                for e in doc.edges
+            ],
             "add_form": AddStepForm(initial=base),
             "connect_form": ConnectForm(initial=base, nodes=node_choices),
-            "facts_form": FactsForm(initial={**base, "name": doc.name, "description": doc.description, **doc.facts.model_dump()}),
+            "facts_form": FactsForm(
+                initial={**base, "name": doc.name, "description": doc.description, **doc.facts.model_dump()}
+            ),
         },
     )
 
@@ -172,10 +197,19 @@ def step_add(request: HttpRequest, workflow_id: int) -> HttpResponse:
     wf = access_workflow_by_id(request, workflow_id)
     form = AddStepForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Could not add the step: " + "; ".join(f"{k}: {', '.join(str(e) for e in v)}" for k, v in form.errors.items()))
+        messages.error(
+            request,
+            "Could not add the step: "
+            + "; ".join(f"{k}: {', '.join(str(e) for e in v)}" for k, v in form.errors.items()),
+        )
         return redirect("studio:steps", workflow_id=wf.pk)
     try:
-        doc, nid = edits.add_node(_head(wf), type_=form.cleaned_data["type"], label=form.cleaned_data["label"], node_id=form.cleaned_data["node_id"] or None)
+        doc, nid = edits.add_node(
+            _head(wf),
+            type_=form.cleaned_data["type"],
+            label=form.cleaned_data["label"],
+            node_id=form.cleaned_data["node_id"] or None,
+        )
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("studio:steps", workflow_id=wf.pk)
@@ -196,17 +230,29 @@ def step_edit(request: HttpRequest, workflow_id: int, node_id: str) -> HttpRespo
         raise Http404("No such step.")
     nt = load_catalogue().get(node.type)
     assert nt is not None
-    form = StepForm(request.POST or None, node_type=nt, config=dict(node.config), initial={"label": node.label, "base_version": wf.head_number})
+    form = StepForm(
+        request.POST or None,
+        node_type=nt,
+        config=dict(node.config),
+        initial={"label": node.label, "base_version": wf.head_number},
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            new_doc = edits.update_node(doc, node_id=node.id, label=form.cleaned_data["label"], config=form.config())
+            new_doc = edits.update_node(
+                doc, node_id=node.id, label=form.cleaned_data["label"], config=form.config()
+            )
         except DomainError as exc:
             for line in exc.lines():
                 form.add_error(None, line)
         else:
             if _save(request, wf, new_doc, form.cleaned_data["base_version"], f"Configured step {node.id}"):
                 return redirect(reverse("studio:steps", kwargs={"workflow_id": wf.pk}) + f"#step-{node.id}")
-    return render(request, "studio/step_edit.html", {"wf": wf, "node": node, "node_type": nt, "form": form}, status=400 if form.errors else 200)
+    return render(
+        request,
+        "studio/step_edit.html",
+        {"wf": wf, "node": node, "node_type": nt, "form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 @require_POST
@@ -216,7 +262,13 @@ def step_delete(request: HttpRequest, workflow_id: int, node_id: str) -> HttpRes
     form = BaseVersionForm(request.POST)
     if form.is_valid():
         try:
-            _save(request, wf, edits.delete_node(_head(wf), node_id=node_id), form.cleaned_data["base_version"], f"Deleted step {node_id}")
+            _save(
+                request,
+                wf,
+                edits.delete_node(_head(wf), node_id=node_id),
+                form.cleaned_data["base_version"],
+                f"Deleted step {node_id}",
+            )
         except DomainError as exc:
             messages.error(request, exc.message)
     return redirect("studio:steps", workflow_id=wf.pk)
@@ -229,11 +281,15 @@ def edge_add(request: HttpRequest, workflow_id: int) -> HttpResponse:
     doc = _head(wf)
     form = ConnectForm(request.POST, nodes=[(n.id, n.id) for n in doc.nodes])
     if not form.is_valid():
-        messages.error(request, "Could not connect: " + "; ".join(str(e) for errs in form.errors.values() for e in errs))
+        messages.error(
+            request, "Could not connect: " + "; ".join(str(e) for errs in form.errors.values() for e in errs)
+        )
         return redirect("studio:steps", workflow_id=wf.pk)
     d = form.cleaned_data
     try:
-        new_doc = edits.add_edge(doc, source=d["source"], target=d["target"], kind=d["kind"], label=d["label"])
+        new_doc = edits.add_edge(
+            doc, source=d["source"], target=d["target"], kind=d["kind"], label=d["label"]
+        )
     except DomainError as exc:
         messages.error(request, "Could not connect: " + "; ".join(exc.lines()))
         return redirect("studio:steps", workflow_id=wf.pk)
@@ -248,7 +304,13 @@ def edge_delete(request: HttpRequest, workflow_id: int, edge_id: str) -> HttpRes
     form = BaseVersionForm(request.POST)
     if form.is_valid():
         try:
-            _save(request, wf, edits.delete_edge(_head(wf), edge_id=edge_id), form.cleaned_data["base_version"], f"Removed connection {edge_id}")
+            _save(
+                request,
+                wf,
+                edits.delete_edge(_head(wf), edge_id=edge_id),
+                form.cleaned_data["base_version"],
+                f"Removed connection {edge_id}",
+            )
         except DomainError as exc:
             messages.error(request, exc.message)
     return redirect(reverse("studio:steps", kwargs={"workflow_id": wf.pk}) + "#connections")
@@ -260,7 +322,11 @@ def facts(request: HttpRequest, workflow_id: int) -> HttpResponse:
     wf = access_workflow_by_id(request, workflow_id)
     form = FactsForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Could not save the workflow facts: " + "; ".join(f"{k}: {', '.join(str(e) for e in v)}" for k, v in form.errors.items()))
+        messages.error(
+            request,
+            "Could not save the workflow facts: "
+            + "; ".join(f"{k}: {', '.join(str(e) for e in v)}" for k, v in form.errors.items()),
+        )
         return redirect("studio:steps", workflow_id=wf.pk)
     d = form.cleaned_data
     try:
@@ -294,7 +360,11 @@ def diff(request: HttpRequest, workflow_id: int) -> HttpResponse:
     a = _int(request.GET.get("a"), max(1, b - 1))
     va, vb = version_get(workflow=wf, number=a), version_get(workflow=wf, number=b)
     result = diff_documents(parse_document(va.document), parse_document(vb.document))
-    return render(request, "studio/diff.html", {"wf": wf, "va": va, "vb": vb, "diff": result.to_data(), "versions": version_list(workflow=wf)})
+    return render(
+        request,
+        "studio/diff.html",
+        {"wf": wf, "va": va, "vb": vb, "diff": result.to_data(), "versions": version_list(workflow=wf)},
+    )
 
 
 @require_POST
@@ -306,7 +376,12 @@ def restore(request: HttpRequest, workflow_id: int, number: int) -> HttpResponse
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"Version {number} restored as version {outcome.version.number}." if outcome.created else "That version is already the latest.")
+        messages.success(
+            request,
+            f"Version {number} restored as version {outcome.version.number}."
+            if outcome.created
+            else "That version is already the latest.",
+        )
     return redirect("studio:history", workflow_id=wf.pk)
 
 
@@ -320,7 +395,9 @@ def export(request: HttpRequest, workflow_id: int) -> HttpResponse:
     if fmt not in EXPORT_TYPES:
         messages.error(request, "Unknown export format.")
         return redirect("studio:editor", workflow_id=wf.pk)
-    return export_response(wf, version_get(workflow=wf, number=_int(request.GET.get("version"), wf.head_number)), fmt)
+    return export_response(
+        wf, version_get(workflow=wf, number=_int(request.GET.get("version"), wf.head_number)), fmt
+    )
 
 
 @require_POST
@@ -349,7 +426,12 @@ def analysis_page(request: HttpRequest, workflow_id: int) -> HttpResponse:
         by_domain.setdefault(f["domain"], []).append(f)
     order = {"missing": 0, "partial": 1, "needs_evidence": 2, "met": 3, "not_applicable": 4}
     groups = [
-        {"domain": d, "findings": sorted(by_domain.get(d["code"], []), key=lambda f: (order.get(f["status"], 9), f["rule_id"]))}
+        {
+            "domain": d,
+            "findings": sorted(
+                by_domain.get(d["code"], []), key=lambda f: (order.get(f["status"], 9), f["rule_id"])
+            ),
+        }
         for d in result["domains"]
     ]
     doc = parse_document(version.document)
@@ -365,7 +447,10 @@ def analysis_page(request: HttpRequest, workflow_id: int) -> HttpResponse:
             "groups": groups,
             "labels": labels,
             "chart": mark_safe(domain_scores_svg(result["domains"])),  # noqa: S308 - built with html.escape
-            "coverage_rows": [{"domain": d, "nodes": [(n, labels.get(n, n)) for n in result["coverage"].get(d["code"], [])]} for d in result["domains"]],
+            "coverage_rows": [
+                {"domain": d, "nodes": [(n, labels.get(n, n)) for n in result["coverage"].get(d["code"], [])]}
+                for d in result["domains"]
+            ],
             "versions": version_list(workflow=wf),
         },
     )

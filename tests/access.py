@@ -18,11 +18,23 @@ ORDER = ["anonymous", "other_org", "assessor", "admin", "same_org"]
 
 
 def persona_users(personas: Any) -> dict[str, Any]:
-    return {"anonymous": None, "same_org": personas.pat, "other_org": personas.gus, "assessor": personas.ada, "admin": personas.root}
+    return {
+        "anonymous": None,
+        "same_org": personas.pat,
+        "other_org": personas.gus,
+        "assessor": personas.ada,
+        "admin": personas.root,
+    }
 
 
 def check_access(
-    client_for: Callable[[Any], Any], personas: Any, method: str, url: str, expected: dict[str, Any], objects: dict[str, Any], data: Any = None
+    client_for: Callable[[Any], Any],
+    personas: Any,
+    method: str,
+    url: str,
+    expected: dict[str, Any],
+    objects: dict[str, Any],
+    data: Any = None,
 ) -> list[str]:
     """Request ``url`` as every persona; return the mismatches (empty when all is as expected)."""
     users = persona_users(personas)
@@ -32,7 +44,9 @@ def check_access(
         if persona not in expected:
             continue
         c = client_for(users[persona])
-        resp = c.post(target, data or {}) if method == "POST" and data is not None else c.generic(method, target)
+        resp = (
+            c.post(target, data or {}) if method == "POST" and data is not None else c.generic(method, target)
+        )
         want = expected[persona]
         if want == LOGIN:
             ok = resp.status_code == 302 and "/accounts/sign-in/" in resp["Location"]

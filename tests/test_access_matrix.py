@@ -31,29 +31,69 @@ ROWS: list[tuple[str, str, dict[str, Any]]] = [
     ("GET", "/api/psf/versions/", dict.fromkeys(PERSONAS, 200)),
     ("GET", "/api/schema/", dict.fromkeys(PERSONAS, 200)),
     ("GET", "/api/docs/", dict.fromkeys(PERSONAS, 200)),
-    ("GET", "/accounts/sign-in/", {"anonymous": 200, "same_org": 302, "other_org": 302, "assessor": 302, "admin": 302}),
-    ("GET", "/dashboard/", {"anonymous": LOGIN, "same_org": 200, "other_org": 200, "assessor": 200, "admin": 200}),
+    (
+        "GET",
+        "/accounts/sign-in/",
+        {"anonymous": 200, "same_org": 302, "other_org": 302, "assessor": 302, "admin": 302},
+    ),
+    (
+        "GET",
+        "/dashboard/",
+        {"anonymous": LOGIN, "same_org": 200, "other_org": 200, "assessor": 200, "admin": 200},
+    ),
     ("GET", "/api/me/", {"anonymous": 401, "same_org": 200, "other_org": 200, "assessor": 200, "admin": 200}),
     ("GET", "/admin/", {"anonymous": 302, "same_org": 302, "other_org": 302, "assessor": 302, "admin": 200}),
     # Studio: members of the owning organisation only; others get 404 (existence not revealed).
     # The assessor and the platform admin belong to no organisation: 403.
-    ("GET", "/studio/", {"anonymous": LOGIN, "same_org": 200, "other_org": 200, "assessor": 403, "admin": 403}),
-    ("GET", "/studio/new/", {"anonymous": LOGIN, "same_org": 200, "other_org": 200, "assessor": 403, "admin": 403}),
-    ("GET", "/studio/import/", {"anonymous": LOGIN, "same_org": 200, "other_org": 200, "assessor": 403, "admin": 403}),
+    (
+        "GET",
+        "/studio/",
+        {"anonymous": LOGIN, "same_org": 200, "other_org": 200, "assessor": 403, "admin": 403},
+    ),
+    (
+        "GET",
+        "/studio/new/",
+        {"anonymous": LOGIN, "same_org": 200, "other_org": 200, "assessor": 403, "admin": 403},
+    ),
+    (
+        "GET",
+        "/studio/import/",
+        {"anonymous": LOGIN, "same_org": 200, "other_org": 200, "assessor": 403, "admin": 403},
+    ),
     *[
-        ("GET", f"/studio/{{wf}}/{sub}", {"anonymous": LOGIN, "same_org": 200, "other_org": 404, "assessor": 403, "admin": 403})
+        (
+            "GET",
+            f"/studio/{{wf}}/{sub}",
+            {"anonymous": LOGIN, "same_org": 200, "other_org": 404, "assessor": 403, "admin": 403},
+        )
         for sub in ("", "steps/", "steps/llm/", "history/", "diff/", "export/?format=json")
     ],
     *[
-        ("POST", f"/studio/{{wf}}/{sub}", {"anonymous": LOGIN, "same_org": 302, "other_org": 404, "assessor": 403, "admin": 403})
+        (
+            "POST",
+            f"/studio/{{wf}}/{sub}",
+            {"anonymous": LOGIN, "same_org": 302, "other_org": 404, "assessor": 403, "admin": 403},
+        )
         for sub in ("steps/add/", "edges/add/", "facts/", "versions/1/restore/")
     ],
-    ("GET", "/api/workflows/", {"anonymous": 401, "same_org": 200, "other_org": 200, "assessor": 403, "admin": 403}),
+    (
+        "GET",
+        "/api/workflows/",
+        {"anonymous": 401, "same_org": 200, "other_org": 200, "assessor": 403, "admin": 403},
+    ),
     *[
-        ("GET", f"/api/workflows/{{wf}}/{sub}", {"anonymous": 401, "same_org": 200, "other_org": 404, "assessor": 403, "admin": 403})
+        (
+            "GET",
+            f"/api/workflows/{{wf}}/{sub}",
+            {"anonymous": 401, "same_org": 200, "other_org": 404, "assessor": 403, "admin": 403},
+        )
         for sub in ("", "versions/", "versions/1/", "export/?format=mermaid")
     ],
-    ("DELETE", "/api/workflows/{wf}/", {"anonymous": 401, "same_org": 204, "other_org": 404, "assessor": 403, "admin": 403}),
+    (
+        "DELETE",
+        "/api/workflows/{wf}/",
+        {"anonymous": 401, "same_org": 204, "other_org": 404, "assessor": 403, "admin": 403},
+    ),
     ("GET", "/api/schemas/workflow-v1.json", dict.fromkeys(PERSONAS, 200)),
     ("GET", "/api/node-types/", dict.fromkeys(PERSONAS, 200)),
 ]
@@ -68,5 +108,7 @@ def acme_objects(personas) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("method,url,expected", ROWS, ids=[f"{m} {u}" for m, u, _ in ROWS])
-def test_access_matrix(method: str, url: str, expected: dict[str, Any], personas, acme_objects, client_for: Callable[..., Any]):
+def test_access_matrix(
+    method: str, url: str, expected: dict[str, Any], personas, acme_objects, client_for: Callable[..., Any]
+):
     assert not check_access(client_for, personas, method, url, expected, acme_objects)

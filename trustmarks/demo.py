@@ -82,7 +82,9 @@ def _backdate(mark: TrustMark, *, issued_on: date) -> None:
     mark.expires = add_one_year(issued_on)
     mark.next_review = mark.expires - timedelta(days=REVIEW_LEAD_DAYS)
     mark.credential_jwt, mark.credential_kid = _sign_credential(mark)
-    mark.save(update_fields=["issued", "last_review", "expires", "next_review", "credential_jwt", "credential_kid"])
+    mark.save(
+        update_fields=["issued", "last_review", "expires", "next_review", "credential_jwt", "credential_kid"]
+    )
     _forget_answer(mark)
 
 

@@ -20,7 +20,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="workflowos", description="WorkflowOS command-line tools (PSF v1.1).")
+    parser = argparse.ArgumentParser(
+        prog="workflowos", description="WorkflowOS command-line tools (PSF v1.1)."
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module, help_text) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
@@ -42,7 +44,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     if getattr(args, "_missing", False):
-        print(f"workflowos: the {args.command} command is not available in this installation", file=sys.stderr)
+        print(
+            f"workflowos: the {args.command} command is not available in this installation", file=sys.stderr
+        )
         return 2
     module = importlib.import_module(args._module)
     try:

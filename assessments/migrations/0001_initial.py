@@ -7,161 +7,393 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('psf', '0001_initial'),
-        ('studio', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("psf", "0001_initial"),
+        ("studio", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Assessment',
+            name="Assessment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('applied', 'Applied'), ('scoping', 'Scoping'), ('preparing', 'Mapping & evidence'), ('submitted', 'Submitted — in queue'), ('in_review', 'In review'), ('clarification', 'Clarification requested'), ('passed', 'Passed'), ('failed', 'Failed'), ('withdrawn', 'Withdrawn')], db_index=True, default='applied', max_length=20)),
-                ('systems_description', models.TextField(max_length=10000)),
-                ('size_tier', models.CharField(choices=[('startup', 'Start-up (under 50 employees)'), ('mid_market', 'Mid-market (50–500 employees or $5–50M ARR)'), ('enterprise', 'Enterprise (over 500 employees)')], max_length=20)),
-                ('expedited', models.BooleanField(default=False)),
-                ('applied_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('acknowledge_due', models.DateField()),
-                ('acknowledged_at', models.DateTimeField(blank=True, null=True)),
-                ('timeline', models.TextField(blank=True, max_length=2000)),
-                ('target_date', models.DateField(blank=True, null=True)),
-                ('checklist', models.JSONField(blank=True, default=list)),
-                ('scoped_at', models.DateTimeField(blank=True, null=True)),
-                ('submitted_at', models.DateTimeField(blank=True, null=True)),
-                ('review_due', models.DateField(blank=True, db_index=True, null=True)),
-                ('sla_paused_at', models.DateTimeField(blank=True, null=True)),
-                ('domain_scores', models.JSONField(blank=True, default=dict)),
-                ('computed_passed', models.BooleanField(blank=True, null=True)),
-                ('decision_overridden', models.BooleanField(default=False)),
-                ('override_reason', models.TextField(blank=True, max_length=5000)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('reassessment_deadline', models.DateField(blank=True, null=True)),
-                ('created', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated', models.DateTimeField(default=django.utils.timezone.now)),
-                ('applied_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('assessor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='assigned_assessments', to=settings.AUTH_USER_MODEL)),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assessments', to='accounts.organisation')),
-                ('reassessment_of', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='reassessment', to='assessments.assessment')),
-                ('rubric_version', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assessments', to='psf.rubricversion')),
-                ('scope_workflows', models.ManyToManyField(blank=True, related_name='assessments', to='studio.workflow')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("applied", "Applied"),
+                            ("scoping", "Scoping"),
+                            ("preparing", "Mapping & evidence"),
+                            ("submitted", "Submitted — in queue"),
+                            ("in_review", "In review"),
+                            ("clarification", "Clarification requested"),
+                            ("passed", "Passed"),
+                            ("failed", "Failed"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        db_index=True,
+                        default="applied",
+                        max_length=20,
+                    ),
+                ),
+                ("systems_description", models.TextField(max_length=10000)),
+                (
+                    "size_tier",
+                    models.CharField(
+                        choices=[
+                            ("startup", "Start-up (under 50 employees)"),
+                            ("mid_market", "Mid-market (50–500 employees or $5–50M ARR)"),
+                            ("enterprise", "Enterprise (over 500 employees)"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("expedited", models.BooleanField(default=False)),
+                ("applied_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("acknowledge_due", models.DateField()),
+                ("acknowledged_at", models.DateTimeField(blank=True, null=True)),
+                ("timeline", models.TextField(blank=True, max_length=2000)),
+                ("target_date", models.DateField(blank=True, null=True)),
+                ("checklist", models.JSONField(blank=True, default=list)),
+                ("scoped_at", models.DateTimeField(blank=True, null=True)),
+                ("submitted_at", models.DateTimeField(blank=True, null=True)),
+                ("review_due", models.DateField(blank=True, db_index=True, null=True)),
+                ("sla_paused_at", models.DateTimeField(blank=True, null=True)),
+                ("domain_scores", models.JSONField(blank=True, default=dict)),
+                ("computed_passed", models.BooleanField(blank=True, null=True)),
+                ("decision_overridden", models.BooleanField(default=False)),
+                ("override_reason", models.TextField(blank=True, max_length=5000)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("reassessment_deadline", models.DateField(blank=True, null=True)),
+                ("created", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "applied_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "assessor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="assigned_assessments",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assessments",
+                        to="accounts.organisation",
+                    ),
+                ),
+                (
+                    "reassessment_of",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reassessment",
+                        to="assessments.assessment",
+                    ),
+                ),
+                (
+                    "rubric_version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assessments",
+                        to="psf.rubricversion",
+                    ),
+                ),
+                (
+                    "scope_workflows",
+                    models.ManyToManyField(blank=True, related_name="assessments", to="studio.workflow"),
+                ),
             ],
             options={
-                'ordering': ['-created'],
+                "ordering": ["-created"],
             },
         ),
         migrations.CreateModel(
-            name='ActivityEvent',
+            name="ActivityEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('verb', models.CharField(max_length=60)),
-                ('text', models.CharField(max_length=500)),
-                ('created', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='activity', to='accounts.organisation')),
-                ('assessment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='activity', to='assessments.assessment')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("verb", models.CharField(max_length=60)),
+                ("text", models.CharField(max_length=500)),
+                ("created", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="activity",
+                        to="accounts.organisation",
+                    ),
+                ),
+                (
+                    "assessment",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="activity",
+                        to="assessments.assessment",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created'],
+                "ordering": ["-created"],
             },
         ),
         migrations.CreateModel(
-            name='Clarification',
+            name="Clarification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('questions', models.TextField(max_length=10000)),
-                ('asked_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('answer', models.TextField(blank=True, max_length=10000)),
-                ('answered_at', models.DateTimeField(blank=True, null=True)),
-                ('answered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('asked_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('assessment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='clarifications', to='assessments.assessment')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("questions", models.TextField(max_length=10000)),
+                ("asked_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("answer", models.TextField(blank=True, max_length=10000)),
+                ("answered_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "answered_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "asked_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "assessment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="clarifications",
+                        to="assessments.assessment",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['asked_at'],
+                "ordering": ["asked_at"],
             },
         ),
         migrations.CreateModel(
-            name='CriterionScore',
+            name="CriterionScore",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('criterion', models.CharField(max_length=20)),
-                ('score', models.PositiveSmallIntegerField()),
-                ('comment', models.TextField(blank=True, max_length=5000)),
-                ('updated', models.DateTimeField(default=django.utils.timezone.now)),
-                ('assessment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='scores', to='assessments.assessment')),
-                ('scored_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("criterion", models.CharField(max_length=20)),
+                ("score", models.PositiveSmallIntegerField()),
+                ("comment", models.TextField(blank=True, max_length=5000)),
+                ("updated", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "assessment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="scores",
+                        to="assessments.assessment",
+                    ),
+                ),
+                (
+                    "scored_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='EvidenceItem',
+            name="EvidenceItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('criterion', models.CharField(db_index=True, max_length=20)),
-                ('kind', models.CharField(choices=[('file', 'Uploaded file'), ('link', 'Link'), ('workflow', 'Workflow version'), ('analysis', 'PSF analysis'), ('simulation', 'Simulation run'), ('export', 'Evidence pack')], max_length=20)),
-                ('title', models.CharField(max_length=200)),
-                ('note', models.TextField(blank=True, max_length=5000)),
-                ('url', models.URLField(blank=True, max_length=2000)),
-                ('storage_name', models.CharField(blank=True, max_length=100)),
-                ('original_name', models.CharField(blank=True, max_length=255)),
-                ('content_type', models.CharField(blank=True, max_length=100)),
-                ('size', models.PositiveBigIntegerField(default=0)),
-                ('sha256', models.CharField(blank=True, max_length=64)),
-                ('ref_type', models.CharField(blank=True, max_length=40)),
-                ('ref_id', models.BigIntegerField(blank=True, null=True)),
-                ('created', models.DateTimeField(default=django.utils.timezone.now)),
-                ('removed_at', models.DateTimeField(blank=True, null=True)),
-                ('added_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('assessment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='evidence', to='assessments.assessment')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("criterion", models.CharField(db_index=True, max_length=20)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("file", "Uploaded file"),
+                            ("link", "Link"),
+                            ("workflow", "Workflow version"),
+                            ("analysis", "PSF analysis"),
+                            ("simulation", "Simulation run"),
+                            ("export", "Evidence pack"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                ("note", models.TextField(blank=True, max_length=5000)),
+                ("url", models.URLField(blank=True, max_length=2000)),
+                ("storage_name", models.CharField(blank=True, max_length=100)),
+                ("original_name", models.CharField(blank=True, max_length=255)),
+                ("content_type", models.CharField(blank=True, max_length=100)),
+                ("size", models.PositiveBigIntegerField(default=0)),
+                ("sha256", models.CharField(blank=True, max_length=64)),
+                ("ref_type", models.CharField(blank=True, max_length=40)),
+                ("ref_id", models.BigIntegerField(blank=True, null=True)),
+                ("created", models.DateTimeField(default=django.utils.timezone.now)),
+                ("removed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "added_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "assessment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="evidence",
+                        to="assessments.assessment",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['criterion', 'created'],
+                "ordering": ["criterion", "created"],
             },
         ),
         migrations.CreateModel(
-            name='GapReport',
+            name="GapReport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('content', models.JSONField()),
-                ('created', models.DateTimeField(default=django.utils.timezone.now)),
-                ('assessment', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='gap_report', to='assessments.assessment')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("content", models.JSONField()),
+                ("created", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "assessment",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="gap_report",
+                        to="assessments.assessment",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Submission',
+            name="Submission",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField()),
-                ('snapshot', models.JSONField()),
-                ('snapshot_hash', models.CharField(max_length=64)),
-                ('created', models.DateTimeField(default=django.utils.timezone.now)),
-                ('assessment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='submissions', to='assessments.assessment')),
-                ('submitted_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField()),
+                ("snapshot", models.JSONField()),
+                ("snapshot_hash", models.CharField(max_length=64)),
+                ("created", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "assessment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="submissions",
+                        to="assessments.assessment",
+                    ),
+                ),
+                (
+                    "submitted_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['assessment', '-number'],
+                "ordering": ["assessment", "-number"],
             },
         ),
         migrations.AddIndex(
-            model_name='assessment',
-            index=models.Index(fields=['status', 'review_due'], name='assessments_status_895158_idx'),
+            model_name="assessment",
+            index=models.Index(fields=["status", "review_due"], name="assessments_status_895158_idx"),
         ),
         migrations.AddConstraint(
-            model_name='criterionscore',
-            constraint=models.UniqueConstraint(fields=('assessment', 'criterion'), name='criterion_score_unique'),
+            model_name="criterionscore",
+            constraint=models.UniqueConstraint(
+                fields=("assessment", "criterion"), name="criterion_score_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='criterionscore',
-            constraint=models.CheckConstraint(condition=models.Q(('score__lte', 5)), name='criterion_score_0_5'),
+            model_name="criterionscore",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("score__lte", 5)), name="criterion_score_0_5"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='submission',
-            constraint=models.UniqueConstraint(fields=('assessment', 'number'), name='submission_unique'),
+            model_name="submission",
+            constraint=models.UniqueConstraint(fields=("assessment", "number"), name="submission_unique"),
         ),
     ]

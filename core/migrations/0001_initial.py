@@ -4,42 +4,54 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='WorkerHeartbeat',
+            name="WorkerHeartbeat",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('hostname', models.CharField(max_length=255, unique=True)),
-                ('last_seen', models.DateTimeField()),
-                ('pid', models.IntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("hostname", models.CharField(max_length=255, unique=True)),
+                ("last_seen", models.DateTimeField()),
+                ("pid", models.IntegerField(default=0)),
             ],
         ),
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('chain', models.CharField(default='audit', max_length=20)),
-                ('sequence', models.PositiveBigIntegerField()),
-                ('created', models.DateTimeField()),
-                ('actor_email', models.CharField(blank=True, max_length=254)),
-                ('organisation_id_ref', models.BigIntegerField(blank=True, db_index=True, null=True)),
-                ('action', models.CharField(max_length=100)),
-                ('object_type', models.CharField(max_length=100)),
-                ('object_id', models.CharField(max_length=100)),
-                ('data', models.JSONField(default=dict)),
-                ('prev_hash', models.CharField(max_length=64)),
-                ('hash', models.CharField(max_length=64, unique=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("chain", models.CharField(default="audit", max_length=20)),
+                ("sequence", models.PositiveBigIntegerField()),
+                ("created", models.DateTimeField()),
+                ("actor_email", models.CharField(blank=True, max_length=254)),
+                ("organisation_id_ref", models.BigIntegerField(blank=True, db_index=True, null=True)),
+                ("action", models.CharField(max_length=100)),
+                ("object_type", models.CharField(max_length=100)),
+                ("object_id", models.CharField(max_length=100)),
+                ("data", models.JSONField(default=dict)),
+                ("prev_hash", models.CharField(max_length=64)),
+                ("hash", models.CharField(max_length=64, unique=True)),
             ],
             options={
-                'ordering': ['chain', 'sequence'],
-                'indexes': [models.Index(fields=['object_type', 'object_id'], name='core_audite_object__bbabc4_idx')],
-                'constraints': [models.UniqueConstraint(fields=('chain', 'sequence'), name='audit_chain_sequence_unique')],
+                "ordering": ["chain", "sequence"],
+                "indexes": [
+                    models.Index(fields=["object_type", "object_id"], name="core_audite_object__bbabc4_idx")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("chain", "sequence"), name="audit_chain_sequence_unique")
+                ],
             },
         ),
     ]

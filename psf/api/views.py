@@ -14,7 +14,9 @@ from psf.models import RubricVersion
 from psf.oscal import rubric_to_oscal
 from psf.selectors import rubric_of, rubric_version_get
 
-VERSION_PARAM = OpenApiParameter("version", str, description="Rubric version, e.g. 1.1 (default: the current one).")
+VERSION_PARAM = OpenApiParameter(
+    "version", str, description="Rubric version, e.g. 1.1 (default: the current one)."
+)
 
 
 def _version(request: Request) -> RubricVersion:
@@ -77,5 +79,7 @@ def rubric_oscal(request: Request) -> Response:
 @authentication_classes([])
 @permission_classes([AllowAny])
 def rubric_versions(request: Request) -> Response:
-    rows = RubricVersion.objects.order_by("framework", "version").values("framework", "version", "title", "is_current", "content_hash", "loaded_at")
+    rows = RubricVersion.objects.order_by("framework", "version").values(
+        "framework", "version", "title", "is_current", "content_hash", "loaded_at"
+    )
     return Response({"versions": list(rows)})

@@ -5,29 +5,36 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='RubricVersion',
+            name="RubricVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('framework', models.CharField(max_length=20)),
-                ('version', models.CharField(max_length=20)),
-                ('title', models.CharField(max_length=200)),
-                ('data', models.JSONField()),
-                ('content_hash', models.CharField(max_length=64)),
-                ('is_current', models.BooleanField(default=False)),
-                ('loaded_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('source', models.CharField(blank=True, max_length=300)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("framework", models.CharField(max_length=20)),
+                ("version", models.CharField(max_length=20)),
+                ("title", models.CharField(max_length=200)),
+                ("data", models.JSONField()),
+                ("content_hash", models.CharField(max_length=64)),
+                ("is_current", models.BooleanField(default=False)),
+                ("loaded_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("source", models.CharField(blank=True, max_length=300)),
             ],
             options={
-                'ordering': ['framework', '-loaded_at'],
-                'constraints': [models.UniqueConstraint(fields=('framework', 'version'), name='rubric_framework_version_unique')],
+                "ordering": ["framework", "-loaded_at"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("framework", "version"), name="rubric_framework_version_unique"
+                    )
+                ],
             },
         ),
     ]

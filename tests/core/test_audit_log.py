@@ -11,7 +11,13 @@ pytestmark = pytest.mark.django_db
 
 def _three_events():
     for i in range(3):
-        audit_event_append(action="test.step", object_type="thing", object_id=i, actor_email="a@b.example", data={"n": i, "text": "é<>"})
+        audit_event_append(
+            action="test.step",
+            object_type="thing",
+            object_id=i,
+            actor_email="a@b.example",
+            data={"n": i, "text": "é<>"},
+        )
 
 
 def test_chain_verifies_and_head_moves():

@@ -14,7 +14,9 @@ def _run(env_extra: dict[str, str], *args: str) -> subprocess.CompletedProcess[s
     drop = {"SECRET_KEY", "DATABASE_URL", "REDIS_URL", "DJANGO_ENV", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env = {k: v for k, v in os.environ.items() if k not in drop}
     env.update(env_extra)
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 PROD = {
@@ -32,14 +34,22 @@ def test_production_refuses_to_start_without_secret_key(tmp_path):
 
 
 def test_production_refuses_a_weak_secret_key(tmp_path):
-    result = _run({**PROD, "SECRET_KEY": "django-insecure-short", "WORKFLOWOS_VAR_DIR": str(tmp_path)}, "check")
+    result = _run(
+        {**PROD, "SECRET_KEY": "django-insecure-short", "WORKFLOWOS_VAR_DIR": str(tmp_path)}, "check"
+    )
     assert result.returncode != 0
     assert "too weak" in result.stderr
 
 
 def test_production_settings_pass_check_deploy(tmp_path):
     key = "k" * 10 + "Zq8!vT3#pL0@xN5$wR2%yU7^mB4&cE9*" + "s" * 20
-    result = _run({**PROD, "SECRET_KEY": key, "WORKFLOWOS_VAR_DIR": str(tmp_path)}, "check", "--deploy", "--fail-level", "WARNING")
+    result = _run(
+        {**PROD, "SECRET_KEY": key, "WORKFLOWOS_VAR_DIR": str(tmp_path)},
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -19,25 +19,46 @@ def test_seed_demo_builds_the_story_once(rubric_version, client):
     from trustmarks.models import TrustMark
 
     call_command("seed_demo", stdout=StringIO())
-    counts = (Workflow.objects.count(), Analysis.objects.count(), SimulationRun.objects.count(), Assessment.objects.count(), TrustMark.objects.count())
+    counts = (
+        Workflow.objects.count(),
+        Analysis.objects.count(),
+        SimulationRun.objects.count(),
+        Assessment.objects.count(),
+        TrustMark.objects.count(),
+    )
     out = StringIO()
     call_command("seed_demo", stdout=out)
     assert "nothing changed" in out.getvalue()
-    assert (Workflow.objects.count(), Analysis.objects.count(), SimulationRun.objects.count(), Assessment.objects.count(), TrustMark.objects.count()) == counts
+    assert (
+        Workflow.objects.count(),
+        Analysis.objects.count(),
+        SimulationRun.objects.count(),
+        Assessment.objects.count(),
+        TrustMark.objects.count(),
+    ) == counts
 
     assert Workflow.objects.filter(organisation__slug="acme-ai").count() == 3
     assert Workflow.objects.filter(organisation__slug="globex").count() >= 1
     assert SimulationRun.objects.filter(organisation__slug="acme-ai", status="done").count() == 3
     assert Assessment.objects.filter(organisation__slug="acme-ai", status="passed").exists()
-    assert Assessment.objects.filter(organisation__slug="globex", status="failed", gap_report__isnull=False).exists()
+    assert Assessment.objects.filter(
+        organisation__slug="globex", status="failed", gap_report__isnull=False
+    ).exists()
 
     acme = TrustMark.objects.get(number=142)
     assert acme.organisation.slug == "acme-ai"
     assert acme.issued == timezone.localdate() - timedelta(days=60)
     body = client.get("/api/certify/trust-mark/verify", {"id": "TM-00142"}).json()
-    assert body["valid"] is True and body["company"] == "Acme AI" and body["expires"] == acme.expires.isoformat()
+    assert (
+        body["valid"] is True and body["company"] == "Acme AI" and body["expires"] == acme.expires.isoformat()
+    )
     statuses = {m.mark_id: m.status for m in TrustMark.objects.all()}
-    assert statuses == {"TM-00142": "active", "TM-00143": "suspended", "TM-00144": "revoked", "TM-00145": "expired"}
+    assert statuses == {
+        "TM-00142": "active",
+        "TM-00143": "suspended",
+        "TM-00144": "revoked",
+        "TM-00145": "expired",
+    }
 
     from trustmarks.credentials import verify_credential_jwt
 

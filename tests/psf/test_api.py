@@ -18,7 +18,16 @@ def test_rubric_json(client, rubric_version):
     assert mins["PSF-7"] == mins["PSF-8"] == 2.0
     assert rule["forbid_zero_domain"] is True
     c = body["domains"][0]["criteria"][0]
-    assert {"code", "title", "requirement", "guidance", "evidence", "levels", "mappings", "automated_checks"} <= set(c)
+    assert {
+        "code",
+        "title",
+        "requirement",
+        "guidance",
+        "evidence",
+        "levels",
+        "mappings",
+        "automated_checks",
+    } <= set(c)
     assert len(c["levels"]) == 6
 
 

@@ -28,7 +28,11 @@ def test_loading_the_same_file_twice_changes_nothing(rubric_version):
     code, out, _ = _load(CURRENT_RUBRIC_PATH)
     assert code == 0 and "unchanged" in out
     after = RubricVersion.objects.get(framework="PSF", version="1.1")
-    assert (after.pk, after.content_hash, after.loaded_at) == (before.pk, before.content_hash, before.loaded_at)
+    assert (after.pk, after.content_hash, after.loaded_at) == (
+        before.pk,
+        before.content_hash,
+        before.loaded_at,
+    )
 
 
 def test_invalid_file_is_refused_with_paths_and_nothing_loaded(tmp_path, rubric_version):

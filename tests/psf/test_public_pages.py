@@ -5,14 +5,46 @@ import pytest
 pytestmark = pytest.mark.django_db
 
 SEED_DOMAINS = [
-    ("PSF-1", "Input Governance", "Every input reaching an AI model must be validated, sanitised, and treated as untrusted."),
-    ("PSF-2", "Output Validation", "Raw model output is never trusted. Every output is validated before it acts on any system."),
-    ("PSF-3", "Data Protection", "Personal and sensitive data is protected throughout the AI pipeline, not just at rest."),
-    ("PSF-4", "Observability", "You cannot manage what you cannot measure. Every AI system in production must be observable."),
-    ("PSF-5", "Deployment Safety", "Every model change is a risk. Production AI deployments require the same rigour as critical software."),
-    ("PSF-6", "Human Oversight", "Automation does not mean unaccountable. High-stakes AI decisions require human checkpoints."),
-    ("PSF-7", "Security", "AI systems introduce new attack surfaces. Standard security practices must extend to cover them."),
-    ("PSF-8", "Vendor Resilience", "A production AI system that only works with one vendor is a liability, not an asset."),
+    (
+        "PSF-1",
+        "Input Governance",
+        "Every input reaching an AI model must be validated, sanitised, and treated as untrusted.",
+    ),
+    (
+        "PSF-2",
+        "Output Validation",
+        "Raw model output is never trusted. Every output is validated before it acts on any system.",
+    ),
+    (
+        "PSF-3",
+        "Data Protection",
+        "Personal and sensitive data is protected throughout the AI pipeline, not just at rest.",
+    ),
+    (
+        "PSF-4",
+        "Observability",
+        "You cannot manage what you cannot measure. Every AI system in production must be observable.",
+    ),
+    (
+        "PSF-5",
+        "Deployment Safety",
+        "Every model change is a risk. Production AI deployments require the same rigour as critical software.",
+    ),
+    (
+        "PSF-6",
+        "Human Oversight",
+        "Automation does not mean unaccountable. High-stakes AI decisions require human checkpoints.",
+    ),
+    (
+        "PSF-7",
+        "Security",
+        "AI systems introduce new attack surfaces. Standard security practices must extend to cover them.",
+    ),
+    (
+        "PSF-8",
+        "Vendor Resilience",
+        "A production AI system that only works with one vendor is a liability, not an asset.",
+    ),
 ]
 
 

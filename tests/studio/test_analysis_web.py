@@ -19,12 +19,29 @@ def test_api_analysis_latest_and_version(client_for, personas):
     assert body["passed"] is False and body["reasons"]
     missing = [f for f in body["findings"] if f["status"] == "missing"]
     assert missing and all(f["remediation"] for f in missing)
-    assert all(set(f) >= {"rule_id", "criterion", "domain", "severity", "status", "node_ids", "paths", "expected", "actual", "remediation"} for f in body["findings"])
+    assert all(
+        set(f)
+        >= {
+            "rule_id",
+            "criterion",
+            "domain",
+            "severity",
+            "status",
+            "node_ids",
+            "paths",
+            "expected",
+            "actual",
+            "remediation",
+        }
+        for f in body["findings"]
+    )
     assert c.post(f"/api/workflows/{wf.pk}/analysis/?version=9").status_code == 404
     assert c.post(f"/api/workflows/{wf.pk}/analysis/?version=x").status_code == 400
 
 
-def test_reanalysing_an_unchanged_version_reuses_the_stored_result(client_for, personas, django_assert_max_num_queries):
+def test_reanalysing_an_unchanged_version_reuses_the_stored_result(
+    client_for, personas, django_assert_max_num_queries
+):
     wf = make_workflow(personas.acme, personas.pat)
     c = client_for(personas.pat)
     first = c.post(f"/api/workflows/{wf.pk}/analysis/").json()
@@ -59,4 +76,6 @@ def test_seeded_demo_workflows_have_stored_analyses(personas):
     acme = Workflow.objects.filter(organisation=personas.acme)
     assert acme.count() == 3
     for wf in Workflow.objects.all():
-        assert Analysis.objects.filter(content_hash=wf.versions.get(number=wf.head_number).content_hash).exists()
+        assert Analysis.objects.filter(
+            content_hash=wf.versions.get(number=wf.head_number).content_hash
+        ).exists()

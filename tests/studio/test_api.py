@@ -62,18 +62,26 @@ def test_save_versions_and_conflict(api, personas):
     wf = make_workflow(personas.acme, personas.pat)
     doc = small_doc()
     doc["nodes"][1]["label"] = "Answer v2"
-    resp = api.put(f"/api/workflows/{wf.pk}/", {"document": doc, "base_version": 1}, content_type="application/json")
+    resp = api.put(
+        f"/api/workflows/{wf.pk}/", {"document": doc, "base_version": 1}, content_type="application/json"
+    )
     assert resp.status_code == 201 and resp.json()["head_version"] == 2
     # Saving the same content again creates nothing new.
-    resp = api.put(f"/api/workflows/{wf.pk}/", {"document": doc, "base_version": 2}, content_type="application/json")
+    resp = api.put(
+        f"/api/workflows/{wf.pk}/", {"document": doc, "base_version": 2}, content_type="application/json"
+    )
     assert resp.status_code == 200 and resp.json()["head_version"] == 2
     # A save based on version 1 is refused; nothing is stored.
     stale = copy.deepcopy(doc)
     stale["nodes"][1]["label"] = "Someone else's edit"
-    resp = api.put(f"/api/workflows/{wf.pk}/", {"document": stale, "base_version": 1}, content_type="application/json")
+    resp = api.put(
+        f"/api/workflows/{wf.pk}/", {"document": stale, "base_version": 1}, content_type="application/json"
+    )
     assert resp.status_code == 409
     assert "Version 2 was saved by pat@acme.example" in resp.json()["message"]
-    assert api.get(f"/api/workflows/{wf.pk}/").json()["document"]["nodes"][0]["label"] != "Someone else's edit"
+    assert (
+        api.get(f"/api/workflows/{wf.pk}/").json()["document"]["nodes"][0]["label"] != "Someone else's edit"
+    )
     versions = api.get(f"/api/workflows/{wf.pk}/versions/").json()["results"]
     assert [v["number"] for v in versions] == [2, 1]
     v1 = api.get(f"/api/workflows/{wf.pk}/versions/1/").json()
@@ -113,7 +121,9 @@ def test_import_json_body_and_file(api, personas):
     assert resp.json()["source_format"] and isinstance(resp.json()["unmapped"], list)
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    f = SimpleUploadedFile("wf.json", json.dumps(small_doc("From file")).encode(), content_type="application/json")
+    f = SimpleUploadedFile(
+        "wf.json", json.dumps(small_doc("From file")).encode(), content_type="application/json"
+    )
     resp = api.post("/api/workflows/import/", {"file": f})
     assert resp.status_code == 201 and resp.json()["name"] == "From file"
     junk = SimpleUploadedFile("wf.json", b"\x00\x01garbage", content_type="application/json")
@@ -139,7 +149,9 @@ def test_too_many_nodes_is_refused_quickly(api):
 
 
 def test_create_from_template(api):
-    resp = api.post("/api/workflows/", {"template": "rag-assistant", "name": "Our RAG"}, content_type="application/json")
+    resp = api.post(
+        "/api/workflows/", {"template": "rag-assistant", "name": "Our RAG"}, content_type="application/json"
+    )
     assert resp.status_code == 201
     assert resp.json()["name"] == "Our RAG" and len(resp.json()["document"]["nodes"]) > 3
     resp = api.post("/api/workflows/", {"template": "nope"}, content_type="application/json")
@@ -152,7 +164,14 @@ def test_schema_and_catalogue_are_public(client):
     assert "llm_call" in schema["$defs"]["Node"]["properties"]["type"]["enum"]
     cat = client.get("/api/node-types/").json()
     types = {t["type"]: t for t in cat["types"]}
-    assert {"user_input", "llm_call", "pii_redactor", "human_review", "circuit_breaker", "side_effect"} <= set(types)
+    assert {
+        "user_input",
+        "llm_call",
+        "pii_redactor",
+        "human_review",
+        "circuit_breaker",
+        "side_effect",
+    } <= set(types)
     assert "PSF-3" in types["pii_redactor"]["domains"]
 
 

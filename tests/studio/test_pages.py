@@ -12,7 +12,7 @@ from tests.studio.helpers import make_workflow
 
 pytestmark = pytest.mark.django_db
 
-XSS = '<img src=x onerror=alert(1)>'
+XSS = "<img src=x onerror=alert(1)>"
 
 
 @pytest.fixture
@@ -54,32 +54,63 @@ def test_create_blank_and_from_template(pat, personas):
 
 def test_templates_listed_on_new_page(pat):
     html = pat.get("/studio/new/").content.decode()
-    for slug in ("rag-assistant", "support-agent-tools", "document-extraction", "high-stakes-decision", "code-assistant", "internal-knowledge-search", "email-triage"):
+    for slug in (
+        "rag-assistant",
+        "support-agent-tools",
+        "document-extraction",
+        "high-stakes-decision",
+        "code-assistant",
+        "internal-knowledge-search",
+        "email-triage",
+    ):
         assert f'value="{slug}"' in html
 
 
 def test_form_view_add_configure_connect_delete(pat, personas):
     wf = make_workflow(personas.acme, personas.pat)
-    resp = pat.post(f"/studio/{wf.pk}/steps/add/", {"type": "pii_redactor", "label": "Redact PII", "node_id": "redact", "base_version": 1})
+    resp = pat.post(
+        f"/studio/{wf.pk}/steps/add/",
+        {"type": "pii_redactor", "label": "Redact PII", "node_id": "redact", "base_version": 1},
+    )
     assert resp.status_code == 302 and resp["Location"].endswith("/steps/redact/")
     page = pat.get(resp["Location"]).content.decode()
     assert 'name="cfg_method"' in page
-    resp = pat.post(f"/studio/{wf.pk}/steps/redact/", {"label": "Redact PII", "base_version": 2, "cfg_method": "tokenise", "cfg_detection_rate": "0.97", "cfg_data_categories": "personal, financial"})
+    resp = pat.post(
+        f"/studio/{wf.pk}/steps/redact/",
+        {
+            "label": "Redact PII",
+            "base_version": 2,
+            "cfg_method": "tokenise",
+            "cfg_detection_rate": "0.97",
+            "cfg_data_categories": "personal, financial",
+        },
+    )
     assert resp.status_code == 302
-    resp = pat.post(f"/studio/{wf.pk}/edges/add/", {"source": "in", "target": "redact", "kind": "data", "label": "", "base_version": 3})
+    resp = pat.post(
+        f"/studio/{wf.pk}/edges/add/",
+        {"source": "in", "target": "redact", "kind": "data", "label": "", "base_version": 3},
+    )
     assert resp.status_code == 302
     doc = pat.get(f"/api/workflows/{wf.pk}/").json()["document"]
     node = next(n for n in doc["nodes"] if n["id"] == "redact")
-    assert node["config"] == {"method": "tokenise", "detection_rate": 0.97, "data_categories": ["personal", "financial"]}
+    assert node["config"] == {
+        "method": "tokenise",
+        "detection_rate": 0.97,
+        "data_categories": ["personal", "financial"],
+    }
     assert any(e["from"] == "in" and e["to"] == "redact" for e in doc["edges"])
     pat.post(f"/studio/{wf.pk}/steps/redact/delete/", {"base_version": 4})
     doc = pat.get(f"/api/workflows/{wf.pk}/").json()["document"]
-    assert all(n["id"] != "redact" for n in doc["nodes"]) and all("redact" not in (e["from"], e["to"]) for e in doc["edges"])
+    assert all(n["id"] != "redact" for n in doc["nodes"]) and all(
+        "redact" not in (e["from"], e["to"]) for e in doc["edges"]
+    )
 
 
 def test_form_view_refuses_invalid_config_with_field_errors(pat, personas):
     wf = make_workflow(personas.acme, personas.pat)
-    resp = pat.post(f"/studio/{wf.pk}/steps/llm/", {"label": "Answer", "base_version": 1, "cfg_temperature": "7"})
+    resp = pat.post(
+        f"/studio/{wf.pk}/steps/llm/", {"label": "Answer", "base_version": 1, "cfg_temperature": "7"}
+    )
     assert resp.status_code == 400
     assert "Ensure this value is less than or equal to 2" in resp.content.decode()
     assert Workflow.objects.get(pk=wf.pk).head_number == 1
@@ -88,30 +119,57 @@ def test_form_view_refuses_invalid_config_with_field_errors(pat, personas):
 def test_form_view_conflict_is_reported_not_lost(pat, personas):
     wf = make_workflow(personas.acme, personas.pat)
     pat.post(f"/studio/{wf.pk}/steps/add/", {"type": "tracing", "label": "Trace", "base_version": 1})
-    resp = pat.post(f"/studio/{wf.pk}/steps/add/", {"type": "alerting", "label": "Alerts", "base_version": 1}, follow=True)
+    resp = pat.post(
+        f"/studio/{wf.pk}/steps/add/", {"type": "alerting", "label": "Alerts", "base_version": 1}, follow=True
+    )
     assert "Your changes were not saved" in resp.content.decode()
     assert Workflow.objects.get(pk=wf.pk).head_number == 2
 
 
 def test_connecting_into_a_cycle_is_refused(pat, personas):
     wf = make_workflow(personas.acme, personas.pat)
-    resp = pat.post(f"/studio/{wf.pk}/edges/add/", {"source": "out", "target": "in", "kind": "data", "base_version": 1}, follow=True)
+    resp = pat.post(
+        f"/studio/{wf.pk}/edges/add/",
+        {"source": "out", "target": "in", "kind": "data", "base_version": 1},
+        follow=True,
+    )
     assert "cycle" in resp.content.decode()
     assert Workflow.objects.get(pk=wf.pk).head_number == 1
 
 
 def test_facts_form(pat, personas):
     wf = make_workflow(personas.acme, personas.pat)
-    pat.post(f"/studio/{wf.pk}/facts/", {"name": "Renamed", "description": "d", "stakes": "high", "audience": "internal", "regulated": "on", "base_version": 1})
+    pat.post(
+        f"/studio/{wf.pk}/facts/",
+        {
+            "name": "Renamed",
+            "description": "d",
+            "stakes": "high",
+            "audience": "internal",
+            "regulated": "on",
+            "base_version": 1,
+        },
+    )
     doc = pat.get(f"/api/workflows/{wf.pk}/").json()["document"]
     assert doc["name"] == "Renamed"
-    assert doc["facts"] == {"personal_data": False, "stakes": "high", "audience": "internal", "regulated": True}
+    assert doc["facts"] == {
+        "personal_data": False,
+        "stakes": "high",
+        "audience": "internal",
+        "regulated": True,
+    }
 
 
 def test_user_text_is_escaped_everywhere(pat, personas):
     wf = make_workflow(personas.acme, personas.pat, name=XSS)
     pat.post(f"/studio/{wf.pk}/steps/add/", {"type": "transform", "label": XSS, "base_version": 1})
-    for url in ("/studio/", f"/studio/{wf.pk}/", f"/studio/{wf.pk}/steps/", f"/studio/{wf.pk}/history/", f"/studio/{wf.pk}/diff/?a=1&b=2"):
+    for url in (
+        "/studio/",
+        f"/studio/{wf.pk}/",
+        f"/studio/{wf.pk}/steps/",
+        f"/studio/{wf.pk}/history/",
+        f"/studio/{wf.pk}/diff/?a=1&b=2",
+    ):
         html = pat.get(url).content.decode()
         assert XSS not in html, url
     editor = pat.get(f"/studio/{wf.pk}/").content.decode()
@@ -120,8 +178,13 @@ def test_user_text_is_escaped_everywhere(pat, personas):
 
 def test_history_diff_restore(pat, personas):
     wf = make_workflow(personas.acme, personas.pat)
-    pat.post(f"/studio/{wf.pk}/steps/add/", {"type": "output_validator", "label": "Check schema", "node_id": "check", "base_version": 1})
-    pat.post(f"/studio/{wf.pk}/steps/llm/", {"label": "Answer better", "base_version": 2, "cfg_model": "gpt-4.1"})
+    pat.post(
+        f"/studio/{wf.pk}/steps/add/",
+        {"type": "output_validator", "label": "Check schema", "node_id": "check", "base_version": 1},
+    )
+    pat.post(
+        f"/studio/{wf.pk}/steps/llm/", {"label": "Answer better", "base_version": 2, "cfg_model": "gpt-4.1"}
+    )
     history = pat.get(f"/studio/{wf.pk}/history/").content.decode()
     assert "v3" in history and "Added step check" in history
     diff = pat.get(f"/studio/{wf.pk}/diff/?a=1&b=3").content.decode()
@@ -137,11 +200,31 @@ def test_history_diff_restore(pat, personas):
 
 def test_import_page_reports_mapping(pat, personas):
     legacy = {
-        "id": "wf1", "name": "Legacy flow", "description": "", "workflowType": "current_state", "version": 1,
+        "id": "wf1",
+        "name": "Legacy flow",
+        "description": "",
+        "workflowType": "current_state",
+        "version": 1,
         "metadata": {"graphVersion": 1},
         "nodes": [
-            {"id": "a", "type": "skill", "position": {"x": 0, "y": 0}, "data": {"name": "Draft reply", "autonomyLevel": 1, "riskCategory": "customer_facing", "runtimeTarget": "openai", "modelName": "gpt-4o"}},
-            {"id": "b", "type": "human", "position": {"x": 200, "y": 0}, "data": {"name": "Approve", "subtype": "approval", "approverRole": "Lead"}},
+            {
+                "id": "a",
+                "type": "skill",
+                "position": {"x": 0, "y": 0},
+                "data": {
+                    "name": "Draft reply",
+                    "autonomyLevel": 1,
+                    "riskCategory": "customer_facing",
+                    "runtimeTarget": "openai",
+                    "modelName": "gpt-4o",
+                },
+            },
+            {
+                "id": "b",
+                "type": "human",
+                "position": {"x": 200, "y": 0},
+                "data": {"name": "Approve", "subtype": "approval", "approverRole": "Lead"},
+            },
             {"id": "c", "type": "proposal", "position": {"x": 400, "y": 0}, "data": {"name": "Idea"}},
         ],
         "edges": [{"id": "e1", "source": "a", "target": "b", "edgeType": "human", "label": ""}],

@@ -22,7 +22,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.PRODUCTION:
-            raise CommandError("seed_demo creates demo accounts with a known password; it is refused in production.")
+            raise CommandError(
+                "seed_demo creates demo accounts with a known password; it is refused in production."
+            )
         log: list[str] = []
         for path in SEEDERS:
             try:

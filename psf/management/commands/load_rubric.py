@@ -15,7 +15,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", nargs="?", default=str(CURRENT_RUBRIC_PATH))
-        parser.add_argument("--not-current", action="store_true", help="Load without making it the current version.")
+        parser.add_argument(
+            "--not-current", action="store_true", help="Load without making it the current version."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -26,4 +28,6 @@ class Command(BaseCommand):
                 self.stderr.write(f"  {line}")
             sys.exit(2 if exc.status != 409 else 1)
         rv = outcome.version
-        self.stdout.write(f"{rv.key}: {outcome.action} (sha256 {rv.content_hash[:12]}…){' — current' if rv.is_current else ''}")
+        self.stdout.write(
+            f"{rv.key}: {outcome.action} (sha256 {rv.content_hash[:12]}…){' — current' if rv.is_current else ''}"
+        )
