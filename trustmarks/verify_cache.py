@@ -49,6 +49,7 @@ class Answer:
 
 
 _lock = threading.Lock()
+_lease_lock = threading.Lock()
 _answers: dict[int, tuple[float, Answer]] = {}
 _budgets: dict[tuple[str, int, int, int], int] = {}  # (ip, slot, limit, window) → tokens left here
 _budget_slot = [-1]
@@ -131,26 +132,40 @@ def rate_limit_hit(ip: str) -> int:
         if _budget_slot[0] != slot:  # a new window: last window's leases are void
             _budgets.clear()
             _budget_slot[0] = slot
-        left = _budgets.get(local_key, 0)
-        if left > 0:
-            _budgets[local_key] = left - 1
+        spent = _spend_local(local_key, slot, window, now)
+        if spent is not None:
+            return spent
+    # One lease at a time per process: threads that ran dry wait for the lease in flight and
+    # share it, instead of each leasing a slice (which would lock a client out early).
+    with _lease_lock:
+        with _lock:
+            spent = _spend_local(local_key, slot, window, now)
+            if spent is not None:
+                return spent
+        slice_size = max(1, limit // LEASE_SLICES)
+        try:
+            total = _lease(f"{KEY_PREFIX}rate:{ip}:{window}:{slot}", slice_size, window)
+        except Exception as exc:  # a cache outage must not take verification down: answer, unlimited
+            logger.warning("verify rate limit store unavailable: %s", exc)
             return 0
-        if left < 0:  # this window's budget is spent; no need to ask again
-            return max(1, math.ceil((slot + 1) * window - now))
-    slice_size = max(1, limit // LEASE_SLICES)
-    try:
-        total = _lease(f"{KEY_PREFIX}rate:{ip}:{window}:{slot}", slice_size, window)
-    except Exception as exc:  # a cache outage must not take verification down: answer, unlimited
-        logger.warning("verify rate limit store unavailable: %s", exc)
-        return 0
-    granted = min(slice_size, limit - (total - slice_size))
-    with _lock:
-        # Other threads may have leased meanwhile: pool what this process holds.
-        held = max(0, _budgets.get(local_key, 0)) + max(0, granted)
-        if held <= 0:
-            _budgets[local_key] = -1
-            return max(1, math.ceil((slot + 1) * window - now))
-        if len(_budgets) >= MAX_LOCAL_ENTRIES:
-            _budgets.clear()
-        _budgets[local_key] = held - 1
+        granted = min(slice_size, limit - (total - slice_size))
+        with _lock:
+            if granted <= 0:
+                _budgets[local_key] = -1
+                return max(1, math.ceil((slot + 1) * window - now))
+            if len(_budgets) >= MAX_LOCAL_ENTRIES:
+                _budgets.clear()
+            _budgets[local_key] = granted - 1
     return 0
+
+
+def _spend_local(local_key: tuple[str, int, int, int], slot: int, window: int, now: float) -> int | None:
+    """Spend from this process's leased budget: 0 allowed, seconds to wait when spent, None when
+    a new lease is needed. Call with ``_lock`` held."""
+    left = _budgets.get(local_key, 0)
+    if left > 0:
+        _budgets[local_key] = left - 1
+        return 0
+    if left < 0:  # this window's budget is spent; no need to ask again
+        return max(1, math.ceil((slot + 1) * window - now))
+    return None
