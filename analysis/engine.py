@@ -30,6 +30,7 @@ Pure Python (no Django).
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -272,6 +273,26 @@ def analyse(
     Returns an :class:`AnalysisResult`; ``.to_data()`` gives the JSON form stored per version
     hash and served by the API.
     """
+    # The analysis allocates many short-lived, acyclic objects (index lists, path witnesses, the
+    # hashing dump). CPython's cyclic collector would rescan the whole large graph repeatedly while
+    # they pile up, making big maps cost more than linearly; nothing here forms cycles, so pause it.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _analyse(doc, rubric, rules, catalogue, workflow_hash=workflow_hash)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _analyse(
+    doc: WorkflowDocument,
+    rubric: Rubric,
+    rules: RuleSet | None,
+    catalogue: Catalogue | None,
+    *,
+    workflow_hash: str | None,
+) -> AnalysisResult:
     rules = rules or default_rules()
     g = Graph(doc, catalogue or load_catalogue())
     criteria = {c.code: (d, c) for d in rubric.domains for c in d.criteria}
