@@ -200,34 +200,56 @@ def _spread_activity(a: Assessment, start: datetime, end: datetime) -> None:
         ActivityEvent.objects.filter(pk=ev.pk).update(created=start + step * i)
 
 
+def _scoped(
+    org: Organisation,
+    *,
+    applicant: User,
+    mapper: User,
+    assessor: User,
+    description: str,
+    workflows: list[tuple[str, str]],
+    scope_summary: str,
+    timeline: str,
+    expedited: bool = False,
+) -> tuple[Assessment, list[Workflow]]:
+    """Apply, accept and scope an assessment through the real services (steps 1–2 of the DSA)."""
+    a = services.assessment_apply(
+        organisation=org,
+        actor=applicant,
+        systems_description=description,
+        size_tier=org.size_tier,
+        expedited=expedited,
+    )
+    services.assessment_accept(assessment=a, actor=assessor)
+    wfs = _workflows(org, mapper, workflows)
+    services.assessment_scope(
+        assessment=a,
+        actor=assessor,
+        workflows=wfs,
+        scope_summary=scope_summary,
+        timeline=timeline,
+        target_date=None,
+        checklist=services.checklist_default(services.rubric_for(a)),
+    )
+    return a, wfs
+
+
 def _acme_passed(acme: Organisation, alice: User, pat: User, ada: User, log: list[str]) -> None:
     if Assessment.objects.filter(organisation=acme, status=Assessment.PASSED).exists():
         return
-    a = services.assessment_apply(
-        organisation=acme,
-        actor=alice,
-        systems_description="Customer help-centre assistant (retrieval over our help articles, GPT-4o with a Claude fallback) "
-        "and the refund support agent that proposes refunds for a human to approve.",
-        size_tier=acme.size_tier,
-        expedited=False,
-    )
-    services.assessment_accept(assessment=a, actor=ada)
-    wfs = _workflows(
+    a, wfs = _scoped(
         acme,
-        pat,
-        [
+        applicant=alice,
+        mapper=pat,
+        assessor=ada,
+        description="Customer help-centre assistant (retrieval over our help articles, GPT-4o with a Claude fallback) "
+        "and the refund support agent that proposes refunds for a human to approve.",
+        workflows=[
             ("Customer help-centre assistant", "rag-assistant"),
             ("Refund support agent", "support-agent-tools"),
         ],
-    )
-    services.assessment_scope(
-        assessment=a,
-        actor=ada,
-        workflows=wfs,
         scope_summary="The customer help-centre assistant and the refund support agent, production deployments in the EU region.",
         timeline="Scoping call 30 min; evidence in two weeks; decision within 15 business days of the application.",
-        target_date=None,
-        checklist=services.checklist_default(services.rubric_for(a)),
     )
     _evidence(a, pat, wfs)
     services.assessment_submit(assessment=a, actor=alice)
@@ -241,23 +263,15 @@ def _acme_passed(acme: Organisation, alice: User, pat: User, ada: User, log: lis
 def _globex_failed(globex: Organisation, grace: User, gus: User, ada: User, log: list[str]) -> None:
     if Assessment.objects.filter(organisation=globex, status=Assessment.FAILED).exists():
         return
-    a = services.assessment_apply(
-        organisation=globex,
-        actor=grace,
-        systems_description="Invoice data extraction from supplier PDFs with an LLM, feeding the accounts-payable system.",
-        size_tier=globex.size_tier,
-        expedited=False,
-    )
-    services.assessment_accept(assessment=a, actor=ada)
-    wfs = _workflows(globex, gus, [("Invoice extraction", "document-extraction")])
-    services.assessment_scope(
-        assessment=a,
-        actor=ada,
-        workflows=wfs,
+    a, wfs = _scoped(
+        globex,
+        applicant=grace,
+        mapper=gus,
+        assessor=ada,
+        description="Invoice data extraction from supplier PDFs with an LLM, feeding the accounts-payable system.",
+        workflows=[("Invoice extraction", "document-extraction")],
         scope_summary="Invoice extraction pipeline (production).",
         timeline="Evidence in ten days.",
-        target_date=None,
-        checklist=services.checklist_default(services.rubric_for(a)),
     )
     services.evidence_add(
         assessment=a,
@@ -284,23 +298,15 @@ def _globex_failed(globex: Organisation, grace: User, gus: User, ada: User, log:
 def _acme_in_queue(acme: Organisation, alice: User, pat: User, ada: User, log: list[str]) -> None:
     if Assessment.objects.filter(organisation=acme, status__in=Assessment.OPEN_STATES).exists():
         return
-    a = services.assessment_apply(
-        organisation=acme,
-        actor=alice,
-        systems_description="Scope extension: the prototype sales agent goes to production next quarter.",
-        size_tier=acme.size_tier,
-        expedited=False,
-    )
-    services.assessment_accept(assessment=a, actor=ada)
-    wfs = _workflows(acme, pat, [("Prototype sales agent (unguarded)", "demo-unguarded-agent")])
-    services.assessment_scope(
-        assessment=a,
-        actor=ada,
-        workflows=wfs,
+    a, wfs = _scoped(
+        acme,
+        applicant=alice,
+        mapper=pat,
+        assessor=ada,
+        description="Scope extension: the prototype sales agent goes to production next quarter.",
+        workflows=[("Prototype sales agent (unguarded)", "demo-unguarded-agent")],
         scope_summary="The sales agent (new deployment).",
         timeline="Review within 5 business days of submission.",
-        target_date=None,
-        checklist=services.checklist_default(services.rubric_for(a)),
     )
     _evidence(a, pat, wfs)
     services.assessment_submit(assessment=a, actor=alice)
@@ -312,23 +318,16 @@ def _initech_overdue(ian: User, ada: User, log: list[str]) -> None:
     initech = Organisation.objects.get(slug="initech")
     if Assessment.objects.filter(organisation=initech).exclude(status=Assessment.PASSED).exists():
         return
-    a = services.assessment_apply(
-        organisation=initech,
-        actor=ian,
-        systems_description="Claims triage assistant: summarises insurance claims for a human adjuster who decides.",
-        size_tier=initech.size_tier,
-        expedited=True,
-    )
-    services.assessment_accept(assessment=a, actor=ada)
-    wfs = _workflows(initech, ian, [("Claims triage assistant", "high-stakes-decision")])
-    services.assessment_scope(
-        assessment=a,
-        actor=ada,
-        workflows=wfs,
+    a, _wfs = _scoped(
+        initech,
+        applicant=ian,
+        mapper=ian,
+        assessor=ada,
+        description="Claims triage assistant: summarises insurance claims for a human adjuster who decides.",
+        workflows=[("Claims triage assistant", "high-stakes-decision")],
         scope_summary="Claims triage assistant (expedited).",
         timeline="Expedited: decision in 5 business days.",
-        target_date=None,
-        checklist=services.checklist_default(services.rubric_for(a)),
+        expedited=True,
     )
     services.evidence_add(
         assessment=a,
