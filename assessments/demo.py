@@ -234,6 +234,14 @@ def _scoped(
     return a, wfs
 
 
+def _decided(a: Assessment, *, submitter: User, assessor: User, scores: Any, outcome: str) -> None:
+    """Submit, claim, score and decide an assessment through the real services (steps 4–6)."""
+    services.assessment_submit(assessment=a, actor=submitter)
+    services.assessment_claim(assessment=a, actor=assessor)
+    services.criterion_scores_save(assessment=a, actor=assessor, scores=_scores(scores))
+    services.assessment_decide(assessment=a, actor=assessor, outcome=outcome)
+
+
 def _acme_passed(acme: Organisation, alice: User, pat: User, ada: User, log: list[str]) -> None:
     if Assessment.objects.filter(organisation=acme, status=Assessment.PASSED).exists():
         return
@@ -252,10 +260,7 @@ def _acme_passed(acme: Organisation, alice: User, pat: User, ada: User, log: lis
         timeline="Scoping call 30 min; evidence in two weeks; decision within 15 business days of the application.",
     )
     _evidence(a, pat, wfs)
-    services.assessment_submit(assessment=a, actor=alice)
-    services.assessment_claim(assessment=a, actor=ada)
-    services.criterion_scores_save(assessment=a, actor=ada, scores=_scores(PASS_SCORES))
-    services.assessment_decide(assessment=a, actor=ada, outcome="pass")
+    _decided(a, submitter=alice, assessor=ada, scores=PASS_SCORES, outcome="pass")
     _backdate(a, applied_days_ago=78, submitted_days_ago=64, decided_days_ago=60)
     log.append(f"assessment {a.reference} (Acme AI, passed)")
 
@@ -287,10 +292,7 @@ def _globex_failed(globex: Organisation, grace: User, gus: User, ada: User, log:
             services.evidence_add(
                 assessment=a, actor=gus, criterion="PSF-1.1", kind="workflow", ref=str(head.pk)
             )
-    services.assessment_submit(assessment=a, actor=grace)
-    services.assessment_claim(assessment=a, actor=ada)
-    services.criterion_scores_save(assessment=a, actor=ada, scores=_scores(FAIL_SCORES))
-    services.assessment_decide(assessment=a, actor=ada, outcome="fail")
+    _decided(a, submitter=grace, assessor=ada, scores=FAIL_SCORES, outcome="fail")
     _backdate(a, applied_days_ago=28, submitted_days_ago=18, decided_days_ago=14)
     log.append(f"assessment {a.reference} (Globex, failed, reassessment open)")
 

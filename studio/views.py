@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -255,22 +256,25 @@ def step_edit(request: HttpRequest, workflow_id: int, node_id: str) -> HttpRespo
     )
 
 
+def _apply_edit(
+    request: HttpRequest, wf: Workflow, edit: Callable[[WorkflowDocument], WorkflowDocument], message: str
+) -> None:
+    """Apply a small edit to the head version and save it, reporting any refusal as a message."""
+    form = BaseVersionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "The form was incomplete; reload the page and try again.")
+        return
+    try:
+        _save(request, wf, edit(_head(wf)), form.cleaned_data["base_version"], message)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+
+
 @require_POST
 @member_required()
 def step_delete(request: HttpRequest, workflow_id: int, node_id: str) -> HttpResponse:
     wf = access_workflow_by_id(request, workflow_id)
-    form = BaseVersionForm(request.POST)
-    if form.is_valid():
-        try:
-            _save(
-                request,
-                wf,
-                edits.delete_node(_head(wf), node_id=node_id),
-                form.cleaned_data["base_version"],
-                f"Deleted step {node_id}",
-            )
-        except DomainError as exc:
-            messages.error(request, exc.message)
+    _apply_edit(request, wf, lambda doc: edits.delete_node(doc, node_id=node_id), f"Deleted step {node_id}")
     return redirect("studio:steps", workflow_id=wf.pk)
 
 
@@ -301,18 +305,9 @@ def edge_add(request: HttpRequest, workflow_id: int) -> HttpResponse:
 @member_required()
 def edge_delete(request: HttpRequest, workflow_id: int, edge_id: str) -> HttpResponse:
     wf = access_workflow_by_id(request, workflow_id)
-    form = BaseVersionForm(request.POST)
-    if form.is_valid():
-        try:
-            _save(
-                request,
-                wf,
-                edits.delete_edge(_head(wf), edge_id=edge_id),
-                form.cleaned_data["base_version"],
-                f"Removed connection {edge_id}",
-            )
-        except DomainError as exc:
-            messages.error(request, exc.message)
+    _apply_edit(
+        request, wf, lambda doc: edits.delete_edge(doc, edge_id=edge_id), f"Removed connection {edge_id}"
+    )
     return redirect(reverse("studio:steps", kwargs={"workflow_id": wf.pk}) + "#connections")
 
 
