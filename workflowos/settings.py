@@ -68,12 +68,38 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
-DEBUG = env_bool("DEBUG", default=not PRODUCTION and not TESTING)
+# Off unless asked for (DEBUG=1), on the embedded default too: a visitor of a public record or badge
+# never sees Django's technical pages; developers who want tracebacks in the browser opt in.
+DEBUG = env_bool("DEBUG", default=False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
+
 # The absolute URL the instance is reached at; used in badges, credentials and emails.
-PUBLIC_URL = env_str("WORKFLOWOS_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+# Outside production it follows the address `make run` listens on (HOST/PORT), so a dev server on
+# another port signs its own address into credentials and links; production should set it.
+def _listen_url() -> str:
+    host = env_str("HOST", "127.0.0.1").strip() or "127.0.0.1"
+    if host in {"0.0.0.0", "::", "[::]"}:  # noqa: S104 - a listen address, shown as loopback
+        host = "127.0.0.1"
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{env_int('PORT', 8000)}"
+
+
+def _production_url() -> str:
+    # Production without WORKFLOWOS_PUBLIC_URL: the first concrete allowed host, over HTTPS.
+    hosts = [h.lstrip(".") for h in ALLOWED_HOSTS if h.strip(".") and h != "*"]
+    if not hosts:
+        raise ImproperlyConfigured(
+            "Set WORKFLOWOS_PUBLIC_URL (or a concrete ALLOWED_HOSTS entry): it is signed into every credential."
+        )
+    return f"https://{hosts[0]}"
+
+
+PUBLIC_URL = (
+    env_str("WORKFLOWOS_PUBLIC_URL") or (_production_url() if PRODUCTION else _listen_url())
+).rstrip("/")
 ISSUER_NAME = env_str("WORKFLOWOS_ISSUER_NAME", "WorkflowOS (self-hosted)")
 
 INSTALLED_APPS = [
@@ -274,7 +300,15 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Email ------------------------------------------------------------------------------------
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Production names its backend (SMTP); the embedded default writes each e-mail to a file under
+# var/outbox/ instead of flooding the terminal of `make run`.
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if PRODUCTION
+    else "django.core.mail.backends.filebased.EmailBackend",
+)
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(VAR_DIR / "outbox"))
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
