@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 VENDOR := static/vendor
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run setup install vendor migrate seed test test-fast test-e2e lint typecheck check-deploy bench clean
+.PHONY: run setup install vendor migrate seed test test-fast test-e2e prod-check lint typecheck check-deploy bench clean
 
 run: setup ## Set up (venv, packages, database, rubric, demo data) and start web + Celery worker
 	@echo "Demo users sign in with the password: $${DEMO_PASSWORD:-production-safe-demo}"
@@ -51,6 +51,9 @@ test-fast: install vendor
 
 test-e2e: install vendor
 	DJANGO_ENV=test $(VENV)/bin/pytest -m e2e $(PYTEST_ARGS)
+
+prod-check: install vendor ## The production configuration (gunicorn, worker, beat) on local PostgreSQL and Redis, driven by HTTP and browser tests
+	./scripts/prod-check.sh $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

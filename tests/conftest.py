@@ -23,6 +23,17 @@ def pytest_configure(config: pytest.Config) -> None:
         return  # pure tests run with -p no:django must not touch a database another run uses
     from django.conf import settings
 
+    from tests.production_stack import ENABLED
+
+    if ENABLED:
+        # The production stack checks the passwords this process sets: use production's hashers,
+        # not the fast test-only MD5 one it does not accept.
+        from django.conf import global_settings
+        from django.contrib.auth.hashers import get_hashers, get_hashers_by_algorithm
+
+        settings.PASSWORD_HASHERS = global_settings.PASSWORD_HASHERS
+        get_hashers.cache_clear()
+        get_hashers_by_algorithm.cache_clear()
     name = settings.DATABASES["default"].get("TEST", {}).get("NAME")
     if name and settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         for suffix in ("", "-wal", "-shm", "-journal"):
@@ -90,3 +101,27 @@ def client_for() -> Callable[[object | None], Client]:
         return c
 
     return make
+
+
+@pytest.fixture(scope="session")
+def production_stack(django_db_setup, django_db_blocker, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """gunicorn + Celery worker + beat in production mode on this run's test database (see
+    tests/production_stack.py); skipped unless WORKFLOWOS_TEST_PRODUCTION=1."""
+    from tests.production_stack import ENABLED, start_stack
+
+    if not ENABLED:
+        pytest.skip("production-mode tests run with WORKFLOWOS_TEST_PRODUCTION=1 (make prod-check)")
+    from django.conf import settings
+
+    from tests.simulations.worker import database_url
+
+    if not settings.DATABASES["default"]["ENGINE"].endswith("postgresql") or not settings.REDIS_URL:
+        pytest.fail("WORKFLOWOS_TEST_PRODUCTION=1 needs DATABASE_URL (PostgreSQL) and REDIS_URL")
+    with django_db_blocker.unblock():
+        url = database_url()
+    yield from start_stack(
+        database_url=url,
+        redis_url=settings.REDIS_URL,
+        var_dir=tmp_path_factory.mktemp("production"),
+        keys_dir=settings.SIGNING_KEYS_DIR,
+    )

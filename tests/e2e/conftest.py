@@ -20,9 +20,14 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-results"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    from tests.production_stack import ENABLED
+
     for item in items:
         if "tests/e2e/" in str(item.fspath):
             item.add_marker(pytest.mark.e2e)
+            if ENABLED:
+                # The production stack's processes only see what the test commits.
+                item.add_marker(pytest.mark.django_db(transaction=True), append=False)
 
 
 @pytest.fixture(scope="session")
@@ -51,8 +56,33 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def page(browser: Any, live_server: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
-    ctx = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 860})
+def server_url(request: pytest.FixtureRequest) -> str:
+    """Where the browser goes: Django's live server, or with WORKFLOWOS_TEST_PRODUCTION=1 the
+    production stack (gunicorn, worker, beat) on the same test database."""
+    from tests.production_stack import ENABLED
+
+    if not ENABLED:
+        return str(request.getfixturevalue("live_server").url)
+    if request.node.get_closest_marker("local_server"):
+        pytest.skip("drives the test process's own server or worker, not the production stack")
+    request.getfixturevalue("transactional_db")  # the stack's processes must see committed data
+    from django.core.cache import cache
+
+    cache.clear()  # the stack shares this Redis: no throttle or cached page carries over
+    url = str(request.getfixturevalue("production_stack").url)
+    request.getfixturevalue("settings").PUBLIC_URL = url
+    return url
+
+
+@pytest.fixture
+def page(browser: Any, server_url: str, request: pytest.FixtureRequest) -> Iterator[Any]:
+    from tests.production_stack import ENABLED, PROXY_HEADERS
+
+    ctx = browser.new_context(
+        base_url=server_url,
+        viewport={"width": 1280, "height": 860},
+        extra_http_headers=PROXY_HEADERS if ENABLED else None,
+    )
     ctx.set_default_timeout(15_000)
     pg = ctx.new_page()
     errors: list[str] = []

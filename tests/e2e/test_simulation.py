@@ -12,7 +12,7 @@ import pytest
 from tests.e2e.conftest import ARTIFACTS, sign_in
 from tests.simulations.worker import Worker, wait_for
 
-pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.integration, pytest.mark.local_server, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture

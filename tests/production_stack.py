@@ -1,0 +1,82 @@
+"""The production configuration as CI runs it: `scripts/prod.sh` starts gunicorn, a Celery worker
+and beat with DJANGO_ENV=production against the test run's PostgreSQL database and Redis, so the
+browser and HTTP tests drive the same processes an operator runs.
+
+Enabled by WORKFLOWOS_TEST_PRODUCTION=1 (`make prod-check` and `.ci/run` set it); it needs the test
+run itself on PostgreSQL and Redis (DATABASE_URL, REDIS_URL).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+ENABLED = os.environ.get("WORKFLOWOS_TEST_PRODUCTION") == "1"
+# Every request says it came through the TLS proxy, as the README's deployment has it.
+PROXY_HEADERS = {"X-Forwarded-Proto": "https"}
+
+
+@dataclass(frozen=True)
+class Stack:
+    url: str
+    var_dir: Path
+    env: dict[str, str]
+
+    def log(self, name: str) -> str:
+        path = self.var_dir / "log" / f"{name}.log"
+        return path.read_text(errors="replace")[-6000:] if path.exists() else ""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _prod(env: dict[str, str], *args: str, timeout: float = 300) -> None:
+    result = subprocess.run(
+        ["bash", "scripts/prod.sh", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+    )
+    if result.returncode != 0:
+        raise AssertionError(f"scripts/prod.sh {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+
+
+def start_stack(*, database_url: str, redis_url: str, var_dir: Path, keys_dir: Path) -> Iterator[Stack]:
+    """Run `scripts/prod.sh setup` and `start` on a free port; stop the processes afterwards."""
+    port = _free_port()
+    url = f"http://localhost:{port}"
+    keep = {"PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "PYTHONPATH"}
+    env = {k: v for k, v in os.environ.items() if k in keep}
+    env.update(
+        {
+            "SECRET_KEY": secrets.token_urlsafe(64),
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            "ALLOWED_HOSTS": "localhost,127.0.0.1",
+            # The TLS proxy is simulated by X-Forwarded-Proto; the browser's Origin is still http.
+            "CSRF_TRUSTED_ORIGINS": url,
+            "WORKFLOWOS_PUBLIC_URL": url,
+            "WORKFLOWOS_VAR_DIR": str(var_dir),
+            "WORKFLOWOS_KEYS_DIR": str(keys_dir),
+            "MEDIA_ROOT": str(var_dir / "files"),
+            "STATIC_ROOT": str(var_dir / "static"),
+            "HOST": "127.0.0.1",
+            "PORT": str(port),
+            "WEB_WORKERS": "2",
+            "WORKER_CONCURRENCY": "2",
+            "SKIP_INSTALL": "1",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    _prod(env, "setup")
+    try:
+        _prod(env, "start", timeout=120)
+        yield Stack(url=url, var_dir=var_dir, env=env)
+    finally:
+        _prod(env, "stop", timeout=60)
