@@ -190,23 +190,17 @@ def save_file(prefix: str, fh: IO[bytes], *, name: str | None = None, replace: b
 
     ``replace`` deletes an existing object of that name first (a re-run writing its fixed name
     again); otherwise an existing name gets a fresh suffix from the storage, and the returned
-    name is the one to keep. Raises the DomainError of :func:`storage_error` on any storage
-    fault, after removing whatever was written.
+    name is the one to keep. Raises the StorageError of :func:`storage_error` on any storage
+    fault; nothing is left under the name then.
     """
     wanted = key(prefix, name or random_name())
     target = storage()
-    saved = ""
     with storage_errors():
-        try:
-            sha256, size = _hash_file(fh)
-            if replace:
-                target.delete(wanted)
-            saved = target.save(wanted, File(fh, name=wanted))
-        except BaseException:
-            if saved:  # pragma: no cover - save() returned, then something else failed
-                with contextlib.suppress(Exception):
-                    target.delete(saved)
-            raise
+        sha256, size = _hash_file(fh)
+        if replace:
+            target.delete(wanted)
+        # Atomic on both backends: nothing appears under the name unless all of it was written.
+        saved = target.save(wanted, File(fh, name=wanted))
     return Stored(name=saved.removeprefix(prefix + "/"), sha256=sha256, size=size)
 
 
@@ -224,11 +218,6 @@ def delete(prefix: str, name: str) -> None:
     """Remove an artefact (missing is fine); storage faults are logged by the caller's edge."""
     with storage_errors():
         storage().delete(key(prefix, name))
-
-
-def exists(prefix: str, name: str) -> bool:
-    with storage_errors():
-        return storage().exists(key(prefix, name))
 
 
 # --- reading -------------------------------------------------------------------------------------
@@ -286,4 +275,4 @@ def open_verified(prefix: str, name: str, *, sha256: str, gunzip: bool = False) 
     if not secrets.compare_digest(digest.hexdigest(), sha256 or ""):
         fh.close()
         raise DomainError(CHANGED_MESSAGE, status=409, code="artefact_changed")
-    return fh  # type: ignore[no-any-return]
+    return fh

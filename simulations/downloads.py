@@ -43,9 +43,9 @@ def journal_response(request: HttpRequest, run: SimulationRun) -> HttpResponseBa
     except DomainError as exc:
         if exc.code == "not_found":
             raise Http404("The journal file reference is not valid.") from None
-        response = HttpResponse(exc.message, status=exc.status, content_type="text/plain; charset=utf-8")
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        refusal = HttpResponse(exc.message, status=exc.status, content_type="text/plain; charset=utf-8")
+        refusal["X-Content-Type-Options"] = "nosniff"
+        return refusal
     filename = f"simulation-{run.pk}-journal.jsonl"
     response: HttpResponseBase
     if "gzip" in request.headers.get("Accept-Encoding", ""):
