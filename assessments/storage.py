@@ -1,33 +1,22 @@
-"""Evidence files on disk: under ``MEDIA_ROOT/evidence/`` with a random name, outside the web root.
+"""Evidence files: ``evidence/<random name>`` in the default storage (see :mod:`lib.artefacts`).
 
 Nothing here trusts the uploaded name: the stored name is random, the SHA-256 is computed while
-writing, and files are never deleted while a submitted snapshot may cite them.
+storing, and files are never deleted while a submitted snapshot may cite them.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
-import secrets
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
+from typing import IO
 
-from django.conf import settings
-
+from lib import artefacts
 from lib.errors import DomainError
 
-_NAME_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+log = logging.getLogger(__name__)
 
-
-def evidence_dir() -> Path:
-    path = Path(settings.MEDIA_ROOT) / "evidence"
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return path
-
-
-def _random_name() -> str:
-    return "".join(secrets.choice(_NAME_ALPHABET) for _ in range(32))
+PREFIX = "evidence"
 
 
 @dataclass(frozen=True)
@@ -38,40 +27,23 @@ class StoredFile:
 
 
 def store_chunks(chunks: Iterable[bytes]) -> StoredFile:
-    """Write the chunks to a new random file, hashing as we go."""
-    folder = evidence_dir()
-    name = _random_name()
-    digest = hashlib.sha256()
-    size = 0
-    # O_EXCL: a name collision (practically impossible) fails rather than overwrites.
-    fd = os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            for chunk in chunks:
-                digest.update(chunk)
-                size += len(chunk)
-                fh.write(chunk)
-    except BaseException:
-        (folder / name).unlink(missing_ok=True)
-        raise
-    return StoredFile(name, size, digest.hexdigest())
+    """Store the chunks under a new random name, hashing as we go.
+
+    Raises DomainError 507 ("Storage is full…") or 503 when storage fails; nothing is kept then.
+    """
+    stored = artefacts.save(PREFIX, chunks)
+    return StoredFile(stored.name, stored.size, stored.sha256)
 
 
-def stored_path(storage_name: str) -> Path:
-    """The path of a stored file; refuses anything that is not one of our random names."""
-    if len(storage_name) != 32 or any(ch not in _NAME_ALPHABET for ch in storage_name):
-        raise DomainError("This evidence file reference is not valid.", status=404, code="not_found")
-    return evidence_dir() / storage_name
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1024 * 1024), b""):
-            digest.update(block)
-    return digest.hexdigest()
+def open_verified(storage_name: str, sha256: str) -> IO[bytes]:
+    """The stored file, opened after checking its SHA-256 (DomainError 409/410/503 otherwise)."""
+    return artefacts.open_verified(PREFIX, storage_name, sha256=sha256)
 
 
 def discard(storage_name: str) -> None:
-    """Delete a file that was never attached (a refused or failed upload)."""
-    stored_path(storage_name).unlink(missing_ok=True)
+    """Delete a file that was never attached (a refused or failed upload). Best effort: it runs
+    while another error is on its way to the user, which must not be masked."""
+    try:
+        artefacts.delete(PREFIX, storage_name)
+    except DomainError:
+        log.warning("could not delete unattached evidence file %s", storage_name, exc_info=True)

@@ -233,7 +233,7 @@ def evidence_add_view(request: HttpRequest, assessment_id: int) -> HttpResponse:
                 path = exc.errors[0].path if exc.errors else ""
                 field = {"ref": f"ref_{form.cleaned_data['kind']}"}.get(path, path)
                 form.add_error(field if field in form.fields else None, exc.message)
-                status = exc.status if exc.status in (400, 409, 413) else 400
+                status = exc.status if exc.status in (400, 409, 413, 503, 507) else 400
             else:
                 messages.success(request, f"Attached “{item.title}” to {item.criterion}.")
                 if "add_another" in request.POST:
@@ -282,28 +282,19 @@ def evidence_download(request: HttpRequest, assessment_id: int, item_id: int) ->
     if item.kind != "file" or not item.storage_name:
         raise Http404("This evidence is not a file.")
     try:
-        path = storage.stored_path(item.storage_name)
-    except DomainError:
-        raise Http404("File not found.") from None
-    if not path.exists():
+        fh = storage.open_verified(item.storage_name, item.sha256)
+    except DomainError as exc:
+        if exc.code == "not_found":
+            raise Http404("File not found.") from None
+        titles = {"artefact_missing": "File missing", "artefact_changed": "File changed"}
         return render(
             request,
             "core/error.html",
-            {"title": "File missing", "message": "The stored file is missing; tell your platform admin."},
-            status=410,
-        )
-    if storage.sha256_of(path) != item.sha256:
-        return render(
-            request,
-            "core/error.html",
-            {
-                "title": "File changed",
-                "message": "The stored file no longer matches the SHA-256 recorded when it was attached, so it is not served.",
-            },
-            status=409,
+            {"title": titles.get(exc.code, "Storage unavailable"), "message": exc.message},
+            status=exc.status,
         )
     response: HttpResponse = FileResponse(  # type: ignore[assignment]
-        path.open("rb"),
+        fh,
         as_attachment=True,
         filename=item.original_name or "evidence",
         content_type=item.content_type or "application/octet-stream",

@@ -8,9 +8,9 @@ left alone, a running one is rendered again into the same files (written atomica
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
-import os
 import re
 import secrets
 from collections.abc import Sequence
@@ -19,7 +19,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -27,7 +26,7 @@ from kombu.exceptions import OperationalError
 
 from accounts.models import Organisation
 from evidence.bundle import write_bundle
-from lib.canonical import sha256_hex
+from lib import artefacts
 from lib.errors import DomainError, ErrorItem
 from lib.instance_keys import instance_ring
 from lib.pdf import render_pdf, static_base_url
@@ -49,17 +48,13 @@ QUEUE_UNAVAILABLE_MESSAGE = (
 )
 
 
-def exports_dir() -> Path:
-    """``MEDIA_ROOT/exports/``: outside the web root, served only through access-checked views."""
-    path = Path(settings.MEDIA_ROOT) / EXPORTS_DIR
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return path
-
-
 def export_path(name: str) -> Path:
-    if not name or "/" in name or name.startswith("."):
-        raise ValueError("not an export file name")
-    return exports_dir() / name
+    """The local path of an export file on the file-system storage (tests and tools; the app
+    itself reads and writes exports through :mod:`lib.artefacts`, under ``exports/``)."""
+    try:
+        return Path(artefacts.storage().path(artefacts.key(EXPORTS_DIR, name)))
+    except DomainError:
+        raise ValueError("not an export file name") from None
 
 
 def _user(user: Any) -> Any:
@@ -201,16 +196,10 @@ def _fail(job_id: int, message: str) -> None:
     )
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+def _store(name: str, data: bytes) -> artefacts.Stored:
+    """Store one export file under its row's name, replacing what a killed earlier attempt stored
+    (an object appears only complete, so a reader never sees a partial one)."""
+    return artefacts.save(EXPORTS_DIR, data, name=name, replace=True)
 
 
 @dataclass(frozen=True)
@@ -289,21 +278,32 @@ def export_run(*, job_id: int) -> ExportJob | None:
         buffer = io.BytesIO()
         write_bundle(buffer, files, ring, created=job.created)
         bundle = buffer.getvalue()
-        _write_atomically(export_path(job.pdf_name), rendered.pdf)
-        _write_atomically(export_path(job.bundle_name), bundle)
+        _progress(job_id, 95, "Storing the files")
+        pdf = _store(job.pdf_name, rendered.pdf)
+        try:
+            stored = _store(job.bundle_name, bundle)
+        except BaseException:
+            with contextlib.suppress(DomainError):  # no half export left behind
+                artefacts.delete(EXPORTS_DIR, pdf.name)
+            raise
         ExportJob.objects.filter(pk=job_id, status=ExportJob.RUNNING).update(
             status=ExportJob.DONE,
             progress=100,
             step="Done",
-            pdf_sha256=sha256_hex(rendered.pdf),
-            pdf_size=len(rendered.pdf),
-            bundle_sha256=sha256_hex(bundle),
-            bundle_size=len(bundle),
+            pdf_name=pdf.name,
+            pdf_sha256=pdf.sha256,
+            pdf_size=pdf.size,
+            bundle_name=stored.name,
+            bundle_sha256=stored.sha256,
+            bundle_size=stored.size,
             page_count=rendered.pages,
             content_hash=rendered.pack.content_hash,
             signing_kid=ring.active().kid,
             finished=timezone.now(),
         )
+    except artefacts.StorageError as exc:  # full or unreachable storage: say so, not "internal error"
+        log.warning("export %s: files not stored: %s", job_id, exc.__cause__ or exc)
+        _fail(job_id, "The export was rendered but could not be stored. " + exc.message)
     except DomainError as exc:
         _fail(job_id, "The export could not be made: " + "; ".join(exc.lines()))
     except Exception as exc:  # a worker must record the failure instead of leaving the job "running"

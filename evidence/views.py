@@ -3,9 +3,7 @@ its progress (htmx polling) and download the PDF and the signed bundle."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
-from pathlib import Path
 
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -13,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.access import login_required_page, member_required, require_membership
+from lib import artefacts
 from lib.errors import DomainError
 from studio.access import access_workflow_by_id
 
@@ -20,7 +19,7 @@ from .access import access_export_by_id, access_submission_for_export
 from .forms import ExportWorkflowsForm
 from .models import ExportJob
 from .selectors import exports_for_organisation, exports_for_submission, exports_for_workflow
-from .services import export_path, export_submission, export_workflows
+from .services import EXPORTS_DIR, export_submission, export_workflows
 
 POLL_SECONDS = 1
 
@@ -33,35 +32,23 @@ def download_name(job: ExportJob, kind: str) -> str:
 
 def file_response(job: ExportJob, kind: str) -> HttpResponse:
     """The stored PDF or ZIP of a finished export, as an attachment (404 until it is done; 409 if
-    the stored file no longer matches the SHA-256 recorded when it was made)."""
+    the stored file no longer matches the SHA-256 recorded when it was made; 410 if it is gone;
+    503 if storage is unreachable)."""
     if job.status != ExportJob.DONE:
         raise Http404("This export has no files yet.")
     name, expected = (job.pdf_name, job.pdf_sha256) if kind == "pdf" else (job.bundle_name, job.bundle_sha256)
     try:
-        path = export_path(name)
-        digest = sha256_file(path)
-    except (OSError, ValueError):
-        raise Http404("The file of this export is missing.") from None
-    if digest != expected:
-        return HttpResponse(
-            "The stored file no longer matches the SHA-256 recorded when it was made, so it is not served.",
-            status=409,
-            content_type="text/plain; charset=utf-8",
-        )
+        fh = artefacts.open_verified(EXPORTS_DIR, name, sha256=expected)
+    except DomainError as exc:
+        if exc.code in ("not_found", "artefact_missing"):
+            raise Http404("The file of this export is missing.") from None
+        return HttpResponse(exc.message, status=exc.status, content_type="text/plain; charset=utf-8")
     content_type = "application/pdf" if kind == "pdf" else "application/zip"
     response: HttpResponse = FileResponse(  # type: ignore[assignment]
-        path.open("rb"), as_attachment=True, filename=download_name(job, kind), content_type=content_type
+        fh, as_attachment=True, filename=download_name(job, kind), content_type=content_type
     )
     response["Cache-Control"] = "private, no-store"
     return response
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(1024 * 1024):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _start(request: HttpRequest, start: Callable[[], ExportJob]) -> HttpResponse:

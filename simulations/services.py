@@ -13,7 +13,6 @@ import gzip
 import hashlib
 import json
 import logging
-import os
 import secrets
 import time
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
+from lib import artefacts
 from lib.canonical import canonical_json, sha256_hex
 from lib.errors import DomainError, ErrorItem
 from simulator.catalogue import SimulationCatalogue, load_simulation_catalogue
@@ -279,6 +279,9 @@ def simulation_execute(*, run_id: int) -> SimulationRun | None:
         SimulationRun.objects.filter(pk=run_id, status=SimulationRun.RUNNING).update(
             status=SimulationRun.CANCELLED, progress_done=exc.done, finished=timezone.now()
         )
+    except artefacts.StorageError as exc:  # full or unreachable storage: say so, not "internal error"
+        log.warning("simulation %s: journal not stored: %s", run_id, exc.__cause__ or exc)
+        _fail(run_id, ERROR, "The simulation ran but its journal could not be stored. " + exc.message)
     except (DomainError, ValueError) as exc:
         lines = exc.lines() if isinstance(exc, DomainError) else [str(exc)]
         _fail(run_id, INVALID, "The simulation could not run: " + "; ".join(lines))
@@ -303,26 +306,23 @@ class _Journal:
 
 
 def journal_path(name: str) -> Path:
-    return Path(settings.MEDIA_ROOT) / JOURNAL_DIR / name
+    """The local path of a journal on the file-system storage (tests and tools; the app itself
+    reads and writes journals through :mod:`lib.artefacts`)."""
+    return Path(artefacts.storage().path(artefacts.key(JOURNAL_DIR, name)))
 
 
 def _write_journal(
     run: SimulationRun, report: SimulationReport, report_hash: str, monitor: _Monitor
 ) -> _Journal:
-    """Write the JSON-lines journal gzip-compressed (fixed mtime, so the bytes are reproducible
-    too), atomically: a worker killed half-way leaves no file a run points to."""
+    """Store the JSON-lines journal gzip-compressed (fixed mtime, so the bytes are reproducible
+    too). It is built in a local spool and stored in one piece, so a worker killed half-way or a
+    full disk leaves no object a run points to; the hash is of the uncompressed lines."""
     name = f"simulation-{run.pk}-{report_hash[:16]}.jsonl.gz"
-    path = journal_path(name)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{name}.{os.getpid()}.tmp")
     digest = hashlib.sha256()
     count = 0
     batch: list[str] = []
-    try:
-        with (
-            open(tmp, "wb") as raw,
-            gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=6) as gz,
-        ):
+    with artefacts.storage_errors(), artefacts.spool() as raw:
+        with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=6) as gz:
 
             def flush() -> None:
                 data = ("\n".join(batch) + "\n").encode("utf-8")
@@ -338,10 +338,8 @@ def _write_journal(
                     flush()
             if batch:
                 flush()
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return _Journal(name=name, sha256=digest.hexdigest(), lines=count)
+        stored = artefacts.save_file(JOURNAL_DIR, raw, name=name, replace=True)
+    return _Journal(name=stored.name, sha256=digest.hexdigest(), lines=count)
 
 
 def _store(run: SimulationRun, report: SimulationReport, monitor: _Monitor) -> bool:

@@ -202,7 +202,7 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = not PRODUCTION
 if not PRODUCTION:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
-STORAGES = {
+STORAGES: dict[str, dict[str, object]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -214,6 +214,36 @@ STORAGES = {
 # access-checked views.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "files")))
 MEDIA_URL = "/files-not-served/"
+
+# --- Artefact storage (uploads, journals, export PDFs and bundles; see lib/artefacts.py) --------
+# The embedded default keeps files under MEDIA_ROOT (written to a temporary name, then linked into
+# place). Several hosts share one S3-compatible bucket instead: set AWS_STORAGE_BUCKET_NAME (plus
+# AWS_S3_ENDPOINT_URL for MinIO and the like, and keys unless the host has a role). Downloads are
+# proxied through access-checked views, so objects stay private and URLs are never signed.
+AWS_STORAGE_BUCKET_NAME = env_str("AWS_STORAGE_BUCKET_NAME")
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": env_str("AWS_S3_ENDPOINT_URL") or None,
+            "access_key": env_str("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": env_str("AWS_SECRET_ACCESS_KEY") or None,
+            "region_name": env_str("AWS_S3_REGION_NAME") or None,
+            "location": env_str("AWS_LOCATION"),  # an optional key prefix inside the bucket
+            "addressing_style": env_str("AWS_S3_ADDRESSING_STYLE", "path"),  # MinIO and moto need path
+            "default_acl": None,  # private: the bucket's policy applies
+            "querystring_auth": False,
+            "file_overwrite": False,
+            "max_memory_size": 4 * 1024 * 1024,  # bigger downloads spill to a local temporary file
+        },
+    }
+else:
+    STORAGES["default"] = {
+        "BACKEND": "lib.artefacts.AtomicFileSystemStorage",
+        # Only the owner may read them; the location follows MEDIA_ROOT (tests change it).
+        "OPTIONS": {"file_permissions_mode": 0o600, "directory_permissions_mode": 0o700},
+    }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024  # JSON bodies: 5 MB workflow documents plus slack
 MAX_UPLOAD_BYTES = 25 * 1024 * 1024

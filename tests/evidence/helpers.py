@@ -111,9 +111,10 @@ def export_now(org: Any, user: Any, versions: list[Any], **kwargs: Any) -> Any:
 
 
 def stored(job: Any, kind: str) -> bytes:
-    from evidence.services import export_path
+    from lib import artefacts
 
-    return export_path(job.pdf_name if kind == "pdf" else job.bundle_name).read_bytes()
+    with artefacts.storage().open(f"exports/{job.pdf_name if kind == 'pdf' else job.bundle_name}") as fh:
+        return bytes(fh.read())
 
 
 def pdf_pages(data: bytes) -> list[str]:
@@ -130,11 +131,11 @@ def fake_done(
 ) -> Any:
     """Mark a job done with small placeholder files (for access and flow tests that need no render)."""
     from evidence.models import ExportJob
-    from evidence.services import export_path
+    from lib import artefacts
     from lib.canonical import sha256_hex
 
-    export_path(job.pdf_name).write_bytes(pdf)
-    export_path(job.bundle_name).write_bytes(bundle)
+    artefacts.save("exports", pdf, name=job.pdf_name, replace=True)
+    artefacts.save("exports", bundle, name=job.bundle_name, replace=True)
     ExportJob.objects.filter(pk=job.pk).update(
         status=ExportJob.DONE,
         progress=100,
