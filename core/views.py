@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import Any
 
@@ -7,6 +8,7 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
@@ -15,6 +17,7 @@ from accounts.access import active_membership, is_assessor, login_required_page
 from .models import WorkerHeartbeat
 
 WORKER_STALE_SECONDS = 30
+log = logging.getLogger(__name__)
 
 
 def landing(request: HttpRequest) -> HttpResponse:
@@ -147,15 +150,17 @@ def server_error(request: HttpRequest) -> HttpResponse:
             {"error": "server_error", "message": "Something went wrong on our side; it has been logged."},
             status=500,
         )
-    return render(
-        request,
-        "core/error.html",
-        {
-            "title": "Something went wrong",
-            "message": "The error has been logged. Your data is safe; try again.",
-        },
-        status=500,
-    )
+    context = {
+        "title": "Something went wrong",
+        "message": "The error has been logged. Your data is safe; try again.",
+    }
+    try:
+        return render(request, "core/error.html", context, status=500)
+    except Exception:  # the page itself needs what just failed (e.g. the database): no context
+        log.exception("the branded error page could not be rendered; serving the plain one")
+        return HttpResponse(
+            render_to_string("core/error_plain.html", context), status=500, content_type="text/html"
+        )
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
