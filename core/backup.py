@@ -21,6 +21,7 @@ temporary folder, checks them all against the manifest, and only then writes: fi
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import re
@@ -262,10 +263,7 @@ def backup_create(*, output: Path, warn: Callable[[str], None] = lambda _: None)
                 keys=keys,
             )
             data = (json.dumps(manifest.model_dump(), indent=2) + "\n").encode("utf-8")
-            with tempfile.TemporaryFile(dir=work) as fh:
-                fh.write(data)
-                fh.seek(0)
-                _add(archive, MANIFEST, fh, len(data), time.time())
+            _add(archive, MANIFEST, io.BytesIO(data), len(data), time.time())
         os.replace(tmp, output)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -287,10 +285,7 @@ def _backup_keys(archive: tarfile.TarFile, ring: KeyRing, note: Callable[[str], 
         return _Keys(source="none", kids=[])  # nothing was ever signed on this instance
     data = path.read_bytes()
     kids = [k.kid for k in KeyRing.from_env_value(data.decode("utf-8")).all_keys()]
-    with tempfile.TemporaryFile() as fh:
-        fh.write(data)
-        fh.seek(0)
-        _add(archive, KEYRING, fh, len(data), path.stat().st_mtime)
+    _add(archive, KEYRING, io.BytesIO(data), len(data), path.stat().st_mtime)
     note(f"the archive holds the private signing keys ({', '.join(kids)}): store it as a secret")
     return _Keys(
         source="directory",

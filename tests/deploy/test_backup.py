@@ -244,3 +244,40 @@ def test_restore_command_gives_a_clear_error_for_a_missing_file(tmp_path):
         _env(tmp_path, f"sqlite:///{tmp_path / 'x.sqlite3'}"), "restore", str(tmp_path / "nope.tar.gz")
     )
     assert result.returncode != 0 and "no such file" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.integration
+def test_a_ring_from_the_environment_is_never_written_and_must_be_the_same_on_restore(tmp_path):
+    from lib.keys import generate_keyring_document
+
+    ring = json.dumps(json.loads(generate_keyring_document()))
+    kid = json.loads(ring)["keys"][0]["kid"]
+    source = {
+        **_env(tmp_path / "source", f"sqlite:///{tmp_path / 'source.sqlite3'}"),
+        "WORKFLOWOS_SIGNING_KEYS": ring,
+    }
+    _ok(manage(source, "migrate", "--noinput", "-v", "0"))
+    archive = tmp_path / "backup.tar.gz"
+    backed_up = manage(source, "backup", str(archive))
+    _ok(backed_up)
+    assert "are NOT in this backup" in backed_up.stderr and kid in backed_up.stderr
+    with tarfile.open(archive) as tar:
+        names = tar.getnames()
+        manifest = json.load(tar.extractfile("manifest.json"))  # type: ignore[arg-type]
+        everything = b"".join(tar.extractfile(m).read() for m in tar.getmembers())  # type: ignore[union-attr]
+    assert "keys/keyring.json" not in names and b"PRIVATE KEY" not in everything
+    assert manifest["keys"] == {"source": "environment", "kids": [kid], "file": None}
+
+    other = json.dumps(json.loads(generate_keyring_document()))
+    wrong = {
+        **_env(tmp_path / "wrong", f"sqlite:///{tmp_path / 'wrong.sqlite3'}"),
+        "WORKFLOWOS_SIGNING_KEYS": other,
+    }
+    refused = manage(wrong, "restore", str(archive))
+    assert refused.returncode != 0 and f"lack key(s) {kid}" in refused.stderr
+
+    right = {
+        **_env(tmp_path / "right", f"sqlite:///{tmp_path / 'right.sqlite3'}"),
+        "WORKFLOWOS_SIGNING_KEYS": ring,
+    }
+    _ok(manage(right, "restore", str(archive)))
