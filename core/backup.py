@@ -218,6 +218,8 @@ def backup_create(*, output: Path, warn: Callable[[str], None] = lambda _: None)
     output = Path(output)
     if output.exists():
         raise DomainError(f"{output} already exists; choose a new name")
+    if not output.parent.is_dir():
+        raise DomainError(f"{output.parent}: no such folder")
     from lib.instance_keys import instance_ring
 
     warnings: list[str] = []
@@ -356,8 +358,9 @@ def _stage(archive_path: Path, work: Path) -> _Staged:
         expected[KEYRING] = manifest.keys.file
     if len(expected) != len(manifest.files) + 1 + (manifest.keys.file is not None):
         raise DomainError("manifest.json lists a file twice")
-    for name in sorted(set(seen) - set(expected)):
-        raise DomainError(f"{name!r} is in the archive but not in its manifest")
+    extra = sorted(set(seen) - set(expected))
+    if extra:
+        raise DomainError(f"{extra[0]!r} is in the archive but not in its manifest")
     for name, entry in sorted(expected.items()):
         if name not in seen:
             raise DomainError(f"{name!r} is in the manifest but missing from the archive")

@@ -281,3 +281,14 @@ def test_a_ring_from_the_environment_is_never_written_and_must_be_the_same_on_re
         "WORKFLOWOS_SIGNING_KEYS": ring,
     }
     _ok(manage(right, "restore", str(archive)))
+
+
+def test_backup_command_gives_a_clear_error_for_a_bad_output(tmp_path):
+    env = _env(tmp_path, f"sqlite:///{tmp_path / 'x.sqlite3'}")
+    missing_folder = manage(env, "backup", str(tmp_path / "no" / "such" / "b.tar.gz"))
+    assert missing_folder.returncode != 0 and "no such folder" in missing_folder.stderr
+    (tmp_path / "exists.tar.gz").write_bytes(b"keep me")
+    exists = manage(env, "backup", str(tmp_path / "exists.tar.gz"))
+    assert exists.returncode != 0 and "already exists" in exists.stderr
+    assert (tmp_path / "exists.tar.gz").read_bytes() == b"keep me"
+    assert "Traceback" not in missing_folder.stderr + exists.stderr

@@ -27,6 +27,8 @@ class Command(BaseCommand):
             )
         except DomainError as exc:
             raise CommandError(str(exc)) from exc
+        except OSError as exc:  # a full disk, an unreadable artefact: say which, not a traceback
+            raise CommandError(f"backup failed: {exc}") from exc
         self.stdout.write(
             f"backup written to {summary.path}: database, {summary.files} files, "
             f"{summary.bytes} bytes before compression, keys: {summary.keys_source}"

@@ -41,4 +41,6 @@ class Command(BaseCommand):
             )
         except DomainError as exc:
             raise CommandError(str(exc)) from exc
+        except OSError as exc:
+            raise CommandError(f"restore failed: {exc}") from exc
         self.stdout.write(f"restored {summary.files} files; {summary.objects}; {summary.keys}")
