@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from datetime import time as dt_time
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, BinaryIO
 
 from django.apps import apps
 from django.conf import settings
@@ -98,7 +98,7 @@ class _Manifest(BaseModel):
 
 @dataclass
 class BackupSummary:
-    path: Path
+    path: Path | None  # None when written to a stream
     files: int
     bytes: int
     keys_source: str
@@ -208,69 +208,77 @@ def _dump_database(path: Path) -> None:
             )
 
 
-def backup_create(*, output: Path, warn: Callable[[str], None] = lambda _: None) -> BackupSummary:
+def backup_create(*, output: Path | BinaryIO, warn: Callable[[str], None] = lambda _: None) -> BackupSummary:
     """Write the instance's database, artefacts and (directory) key ring to ``output`` (.tar.gz).
 
-    The archive is created with mode 0600 under a temporary name and renamed when complete; an
-    existing ``output`` is refused. A key ring from ``WORKFLOWOS_SIGNING_KEYS`` is not written
-    (``warn`` says so): the operator must keep that variable.
+    A path is created with mode 0600 under a temporary name and renamed when complete; an
+    existing file is refused. A binary stream (stdout) is written as it goes. A key ring from
+    ``WORKFLOWOS_SIGNING_KEYS`` is not written (``warn`` says so): the operator must keep it.
     """
-    output = Path(output)
-    if output.exists():
-        raise DomainError(f"{output} already exists; choose a new name")
-    if not output.parent.is_dir():
-        raise DomainError(f"{output.parent}: no such folder")
-    from lib.instance_keys import instance_ring
-
     warnings: list[str] = []
 
     def note(text: str) -> None:
         warnings.append(text)
         warn(text)
 
+    if not isinstance(output, Path):
+        files, total, keys = _write_archive(output, note)
+        return BackupSummary(None, files, total, keys, warnings)
+    if output.exists():
+        raise DomainError(f"{output} already exists; choose a new name")
+    if not output.parent.is_dir():
+        raise DomainError(f"{output.parent}: no such folder")
     tmp = output.with_name(f".{output.name}.{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    total = 0
-    entries: list[dict[str, Any]] = []
     try:
-        with (
-            os.fdopen(fd, "wb") as raw,
-            tarfile.open(fileobj=raw, mode="w:gz", format=tarfile.PAX_FORMAT) as archive,
-            tempfile.TemporaryDirectory(prefix="wfos-backup-") as work,
-        ):
-            dump = Path(work) / DATABASE
-            _dump_database(dump)
-            db_hash, db_size = _hash_file(dump)
-            with dump.open("rb") as fh:
-                _add(archive, DATABASE, fh, db_size, time.time())
-            total += db_size
-
-            for name in _storage_names(default_storage):
-                with (
-                    default_storage.open(name, "rb") as source,
-                    tempfile.TemporaryFile(dir=work) as spooled,
-                ):
-                    digest, size = _spool(source, spooled)
-                    _add(archive, FILES + name, spooled, size, time.time())
-                entries.append({"name": name, "sha256": digest, "size": size})
-                total += size
-
-            keys = _backup_keys(archive, instance_ring(), note)
-            manifest = _Manifest(
-                format=FORMAT,
-                created=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                database_vendor=connection.vendor,
-                database=_FileEntry(name=DATABASE, sha256=db_hash, size=db_size),
-                files=[_FileEntry(**e) for e in entries],
-                keys=keys,
-            )
-            data = (json.dumps(manifest.model_dump(), indent=2) + "\n").encode("utf-8")
-            _add(archive, MANIFEST, io.BytesIO(data), len(data), time.time())
+        with os.fdopen(fd, "wb") as raw:
+            files, total, keys = _write_archive(raw, note)
         os.replace(tmp, output)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    return BackupSummary(output, len(entries), total, keys.source, warnings)
+    return BackupSummary(output, files, total, keys, warnings)
+
+
+def _write_archive(raw: BinaryIO, note: Callable[[str], None]) -> tuple[int, int, str]:
+    """The archive, streamed (no seeking, so stdout works); returns (files, bytes, keys source)."""
+    from lib.instance_keys import instance_ring
+
+    total = 0
+    entries: list[dict[str, Any]] = []
+    with (
+        tarfile.open(fileobj=raw, mode="w|gz", format=tarfile.PAX_FORMAT) as archive,
+        tempfile.TemporaryDirectory(prefix="wfos-backup-") as work,
+    ):
+        dump = Path(work) / DATABASE
+        _dump_database(dump)
+        db_hash, db_size = _hash_file(dump)
+        with dump.open("rb") as fh:
+            _add(archive, DATABASE, fh, db_size, time.time())
+        total += db_size
+
+        for name in _storage_names(default_storage):
+            with (
+                default_storage.open(name, "rb") as source,
+                tempfile.TemporaryFile(dir=work) as spooled,
+            ):
+                digest, size = _spool(source, spooled)
+                _add(archive, FILES + name, spooled, size, time.time())
+            entries.append({"name": name, "sha256": digest, "size": size})
+            total += size
+
+        keys = _backup_keys(archive, instance_ring(), note)
+        manifest = _Manifest(
+            format=FORMAT,
+            created=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            database_vendor=connection.vendor,
+            database=_FileEntry(name=DATABASE, sha256=db_hash, size=db_size),
+            files=[_FileEntry(**e) for e in entries],
+            keys=keys,
+        )
+        data = (json.dumps(manifest.model_dump(), indent=2) + "\n").encode("utf-8")
+        _add(archive, MANIFEST, io.BytesIO(data), len(data), time.time())
+    return len(entries), total, keys.source
 
 
 def _backup_keys(archive: tarfile.TarFile, ring: KeyRing, note: Callable[[str], None]) -> _Keys:
@@ -307,12 +315,13 @@ class _Staged:
     files: dict[str, Path]  # storage name -> staged copy
 
 
-def _stage(archive_path: Path, work: Path) -> _Staged:
+def _stage(archive_path: Path | BinaryIO, work: Path) -> _Staged:
     """Read the archive once, refusing anything unexpected; check every member against the manifest."""
     seen: dict[str, tuple[str, int, Path]] = {}
     total = 0
     try:
-        with tarfile.open(archive_path, mode="r|gz") as archive:
+        path, stream = (archive_path, None) if isinstance(archive_path, Path) else (None, archive_path)
+        with tarfile.open(name=path, fileobj=stream, mode="r|gz") as archive:
             for n, member in enumerate(archive):
                 if n >= MAX_MEMBERS:
                     raise DomainError(f"the archive has more than {MAX_MEMBERS} members")
@@ -341,7 +350,8 @@ def _stage(archive_path: Path, work: Path) -> _Staged:
                     raise DomainError(f"{name!r}: truncated")
                 seen[name] = (digest, size, target)
     except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
-        raise DomainError(f"{archive_path}: not a readable .tar.gz backup ({exc})") from exc
+        where = archive_path if isinstance(archive_path, Path) else "the input"
+        raise DomainError(f"{where}: not a readable .tar.gz backup ({exc})") from exc
 
     if MANIFEST not in seen:
         raise DomainError("the archive has no manifest.json: not a WorkflowOS backup")
@@ -399,7 +409,7 @@ def instance_has_data() -> list[str]:
 
 def backup_restore(
     *,
-    archive: Path,
+    archive: Path | BinaryIO,
     force: bool = False,
     allow_other_keys: bool = False,
     warn: Callable[[str], None] = lambda _: None,
@@ -421,8 +431,7 @@ def backup_restore(
         warnings.append(text)
         warn(text)
 
-    archive = Path(archive)
-    if not archive.is_file():
+    if isinstance(archive, Path) and not archive.is_file():
         raise DomainError(f"{archive}: no such file")
     with tempfile.TemporaryDirectory(prefix="wfos-restore-") as work:
         staged = _stage(archive, Path(work))

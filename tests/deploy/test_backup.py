@@ -257,9 +257,18 @@ def test_a_ring_from_the_environment_is_never_written_and_must_be_the_same_on_re
         "WORKFLOWOS_SIGNING_KEYS": ring,
     }
     _ok(manage(source, "migrate", "--noinput", "-v", "0"))
+    # Through a pipe, as `docker compose exec -T web python manage.py backup - > file` does.
     archive = tmp_path / "backup.tar.gz"
-    backed_up = manage(source, "backup", str(archive))
+    with archive.open("wb") as out:
+        backed_up = subprocess.run(
+            [sys.executable, "manage.py", "backup", "-"], cwd=ROOT, env=source, stdout=out,
+            stderr=subprocess.PIPE, text=False, timeout=300,
+        )  # fmt: skip
+    backed_up = subprocess.CompletedProcess(
+        backed_up.args, backed_up.returncode, "", backed_up.stderr.decode()
+    )
     _ok(backed_up)
+    assert "backup written to stdout" in backed_up.stderr
     assert "are NOT in this backup" in backed_up.stderr and kid in backed_up.stderr
     with tarfile.open(archive) as tar:
         names = tar.getnames()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,18 +19,19 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("output", type=Path, help="the archive to create (must not exist)")
+        parser.add_argument("output", help="the archive to create (must not exist), or - for stdout")
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            summary = backup_create(
-                output=options["output"], warn=lambda text: self.stderr.write(f"warning: {text}")
-            )
+            output = sys.stdout.buffer if options["output"] == "-" else Path(options["output"])
+            summary = backup_create(output=output, warn=lambda text: self.stderr.write(f"warning: {text}"))
         except DomainError as exc:
             raise CommandError(str(exc)) from exc
         except OSError as exc:  # a full disk, an unreadable artefact: say which, not a traceback
             raise CommandError(f"backup failed: {exc}") from exc
-        self.stdout.write(
-            f"backup written to {summary.path}: database, {summary.files} files, "
+        # With the archive on stdout, the summary goes to stderr.
+        report = self.stdout if summary.path else self.stderr
+        report.write(
+            f"backup written to {summary.path or 'stdout'}: database, {summary.files} files, "
             f"{summary.bytes} bytes before compression, keys: {summary.keys_source}"
         )

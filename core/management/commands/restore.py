@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("archive", type=Path, help="an archive written by manage.py backup")
+        parser.add_argument("archive", help="an archive written by manage.py backup, or - for stdin")
         parser.add_argument(
             "--force",
             action="store_true",
@@ -34,7 +35,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             summary = backup_restore(
-                archive=options["archive"],
+                archive=sys.stdin.buffer if options["archive"] == "-" else Path(options["archive"]),
                 force=options["force"],
                 allow_other_keys=options["allow_other_keys"],
                 warn=lambda text: self.stderr.write(f"warning: {text}"),
