@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from django.http import HttpResponse
@@ -83,48 +84,55 @@ def _wait_port(port: int, deadline: float) -> None:
     raise AssertionError(f"nothing listens on {port}")
 
 
+def _start_and_wait(
+    command: list[str], env: dict[str, str], log: Path, marker: str
+) -> subprocess.Popen[bytes]:
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "workflowos", "--quiet", *command],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and marker not in log.read_text(errors="replace"):
+        if proc.poll() is not None:
+            break
+        time.sleep(0.2)
+    return proc
+
+
+def _stop(proc: subprocess.Popen[bytes] | None) -> None:
+    if proc is None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 @pytest.mark.integration
-def test_celery_worker_logs_are_json_lines(tmp_path):
+def test_celery_worker_and_beat_logs_are_json_lines(tmp_path):
     redis = subprocess.Popen(
-        [
-            "redis-server",
-            "--port",
-            str(REDIS_PORT),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ],
+        ["redis-server", "--port", str(REDIS_PORT), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-    )
-    worker = None
+    )  # fmt: skip
+    procs: list[subprocess.Popen[bytes]] = []
     try:
         _wait_port(REDIS_PORT, time.monotonic() + 20)
         env = production_env(tmp_path, REDIS_URL=f"redis://127.0.0.1:{REDIS_PORT}/0")
-        log = tmp_path / "worker.log"
-        with log.open("wb") as out:
-            worker = subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "workflowos", "--quiet", "worker", "--loglevel=INFO",
-                 "--concurrency=1", "--pool=solo", "--without-mingle", "--without-gossip"],
-                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-            )  # fmt: skip
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline and "ready." not in log.read_text(errors="replace"):
-                assert worker.poll() is None, log.read_text(errors="replace")
-                time.sleep(0.2)
-        text = log.read_text(errors="replace")
-        assert "ready." in text, text
-        records = _json_lines(text)
-        assert any(r["logger"].startswith("celery") and "ready." in str(r["message"]) for r in records)
+        worker_log, beat_log = tmp_path / "worker.log", tmp_path / "beat.log"
+        worker_command = ["worker", "--loglevel=INFO", "--concurrency=1", "--pool=solo", "--without-mingle",
+                          "--without-gossip"]  # fmt: skip
+        procs.append(_start_and_wait(worker_command, env, worker_log, "ready."))
+        beat_command = ["beat", "--loglevel=INFO", f"--schedule={tmp_path / 'beat-schedule'}"]
+        procs.append(_start_and_wait(beat_command, env, beat_log, "Starting..."))
+        for log, marker in ((worker_log, "ready."), (beat_log, "Starting...")):
+            text = log.read_text(errors="replace")
+            assert marker in text, text
+            records = _json_lines(text)
+            assert any(r["logger"].startswith("celery") and marker in str(r["message"]) for r in records)
     finally:
-        for proc in (worker, redis):
-            if proc is not None:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+        for proc in [*procs, redis]:
+            _stop(proc)
