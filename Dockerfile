@@ -17,6 +17,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_CACHE_DIR=1 \
     DJANGO_ENV=production \
+    PYTHONPATH=/app \
     WORKFLOWOS_VAR_DIR=/var/lib/workflowos \
     STATIC_ROOT=/app/staticfiles
 
@@ -33,9 +34,10 @@ RUN groupadd --system --gid 10001 workflowos \
  && chown workflowos:workflowos /var/lib/workflowos \
  && chmod 0700 /var/lib/workflowos
 
-# The app runs from /app (BASE_DIR): the project templates/ and static/ live there, beside the
-# packages; `pip install .` (not editable) brings the dependencies, gunicorn among them, and the
-# `workflowos` command-line tools.
+# The app runs from /app (BASE_DIR, first on PYTHONPATH for gunicorn, Celery and manage.py alike):
+# the project templates/ and static/ live there, beside the packages, and are not in the wheel.
+# `pip install .` (not editable) brings the dependencies, gunicorn among them, and the
+# `workflowos` command-line tools (which need only the packages and their data files).
 WORKDIR /app
 COPY pyproject.toml README.md LICENSE manage.py ./
 COPY workflowos/ workflowos/

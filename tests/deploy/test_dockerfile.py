@@ -150,6 +150,9 @@ def test_final_stage_is_slim_bookworm_python_and_not_root(stages):
     assert user not in ("root", "0")
     assert "/var/lib/workflowos" in " ".join(final.all("VOLUME"))
     assert any("WORKFLOWOS_VAR_DIR=/var/lib/workflowos" in env for env in final.all("ENV"))
+    # templates/ and static/ are found beside the settings module imported from /app.
+    assert final.all("WORKDIR")[-1] == "/app"
+    assert any("PYTHONPATH=/app" in env for env in final.all("ENV"))
 
 
 def test_no_run_uses_make_or_curl(stages):
