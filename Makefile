@@ -29,12 +29,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 	@touch $@
 
 vendor: node_modules/.package-lock.json ## Copy the front-end packages we serve into static/vendor (git-ignored)
-	@mkdir -p $(VENDOR)
-	@cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx.min.js
-	@cp node_modules/drawflow/dist/drawflow.min.js $(VENDOR)/drawflow.min.js
-	@cp node_modules/drawflow/dist/drawflow.min.css $(VENDOR)/drawflow.min.css
-	@cp node_modules/@dagrejs/dagre/dist/dagre.min.js $(VENDOR)/dagre.min.js
-	@cp node_modules/@picocss/pico/css/pico.min.css $(VENDOR)/pico.min.css
+	@./scripts/vendor.sh $(VENDOR)
 
 migrate: install
 	$(PY) manage.py migrate --noinput -v 0

@@ -8,6 +8,7 @@ needs ``SECRET_KEY``, ``DATABASE_URL`` (PostgreSQL) and ``REDIS_URL`` and passes
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import sys
@@ -376,11 +377,41 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
+# --- Logging ----------------------------------------------------------------------------------
+# Production writes one JSON object per line (time, level, logger, message, request_id) to stderr,
+# for a log collector; development keeps plain text. LOG_FORMAT=json|text overrides either.
+LOG_FORMAT = env_str("LOG_FORMAT", "json" if PRODUCTION else "text")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured("LOG_FORMAT must be json or text.")
+MIDDLEWARE.insert(1, "workflowos.logs.RequestIdMiddleware")  # right after SecurityMiddleware
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "workflowos.logs.RequestIdFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "{levelname}{name}{message}{request_id}",
+            "style": "{",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": "time",  # ISO 8601, UTC
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]}
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING" if TESTING else "INFO")},
-    "loggers": {"django.request": {"level": "ERROR"}},
+    "loggers": {
+        "django.request": {"level": "ERROR"},
+        # Celery gives task loggers a handler of its own (plain text, not propagating) unless
+        # they already have one: give them ours.
+        "celery.task": {"handlers": ["console"], "propagate": False},
+    },
 }
+# The worker and beat keep this configuration instead of replacing the root logger's handlers.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Python warnings (deprecations, Celery's) become log records too, so JSON logs stay JSON.
+logging.captureWarnings(LOG_FORMAT == "json")
+
 CSRF_FAILURE_VIEW = "core.views.csrf_failure"
