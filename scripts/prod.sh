@@ -76,7 +76,7 @@ case "${1:-}" in
     ;;
   start)
     need
-    launch web .venv/bin/gunicorn workflowos.wsgi:application --bind "$HOST:$PORT" \
+    launch web .venv/bin/gunicorn -c python:workflowos.gunicorn_conf workflowos.wsgi:application --bind "$HOST:$PORT" \
       --workers "${WEB_WORKERS:-2}" --threads "${WEB_THREADS:-4}" --timeout 60 --graceful-timeout 10 \
       --access-logfile -
     if [ "${START_WORKER:-1}" = "1" ]; then
