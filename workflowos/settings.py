@@ -8,6 +8,7 @@ needs ``SECRET_KEY``, ``DATABASE_URL`` (PostgreSQL) and ``REDIS_URL`` and passes
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 import sys
@@ -289,9 +290,23 @@ PUBLIC_HOLIDAYS = env_list("PUBLIC_HOLIDAYS", "2026-12-25,2026-12-28,2027-01-01"
 
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "production-safe-demo")
 
-# Login throttling: this many failures per (IP, email) in the window locks further attempts.
+# Sign-in throttle (accounts/throttle.py; the main and the admin sign-in): LOGIN_FAILURE_LIMIT
+# failures for one account from one client in LOGIN_FAILURE_WINDOW_SECONDS lock that client out of
+# that account only, so a stranger's guesses never lock the owner out; LOGIN_ACCOUNT_FAILURE_LIMIT
+# failures for one account from all clients together in LOGIN_ACCOUNT_WINDOW_SECONDS lock the
+# account for everyone, which caps a guessing campaign spread over many addresses.
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 300)
+LOGIN_ACCOUNT_FAILURE_LIMIT = env_int("LOGIN_ACCOUNT_FAILURE_LIMIT", 50)
+LOGIN_ACCOUNT_WINDOW_SECONDS = env_int("LOGIN_ACCOUNT_WINDOW_SECONDS", 3600)
+# Reverse proxies whose X-Forwarded-For is believed (lib/http.py client_ip): comma-separated IPs
+# or CIDRs, e.g. "127.0.0.1,10.0.0.0/8". Empty: trust none, the client is the connecting address.
+TRUSTED_PROXIES = env_list("WORKFLOWOS_TRUSTED_PROXIES")
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(f"WORKFLOWOS_TRUSTED_PROXIES: {_proxy!r} is not an IP or CIDR.") from None
 RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
 RATELIMIT_VIEW = "core.views.ratelimited"
 VERIFY_RATE = env_str("VERIFY_RATE", "120/m")

@@ -5,6 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts import api as accounts_api
+from accounts import views as accounts_views
 from core import views as core_views
 
 urlpatterns = [
@@ -28,6 +29,8 @@ urlpatterns = [
     path("api/", include("evidence.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # Before the admin's own URLs, so its sign-in goes through the sign-in throttle.
+    path("admin/login/", accounts_views.admin_sign_in, name="admin-sign-in"),
     path("admin/", admin.site.urls),
 ]
 
