@@ -256,7 +256,7 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "EXCEPTION_HANDLER": "core.api.exception_handler",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.Pagination",  # limit/offset checked: bad → 400
     "PAGE_SIZE": 50,
     "UNAUTHENTICATED_USER": None,
     # `?format=` belongs to our export endpoints (json|mermaid|bpmn), not to DRF's renderer choice.

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.access import request_user, require_membership
+from core.pagination import page_params
 from lib.errors import DomainError, ErrorItem
 from studio.access import access_workflow_by_id
 from studio.catalogue import load_catalogue
@@ -156,13 +157,7 @@ class WorkflowListView(APIView):
             query=request.query_params.get("q", ""),
             sort=request.query_params.get("sort", "updated"),
         )
-        try:
-            limit = max(1, min(200, int(request.query_params.get("limit", 50))))
-            offset = max(0, int(request.query_params.get("offset", 0)))
-        except ValueError:
-            raise DomainError(
-                "limit and offset must be integers.", [ErrorItem("limit", "expected an integer")]
-            ) from None
+        limit, offset = page_params(request)
         total = qs.count()
         rows = [workflow_summary(wf, request) for wf in qs[offset : offset + limit]]
         return Response({"count": total, "limit": limit, "offset": offset, "results": rows})
