@@ -256,6 +256,12 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "EXCEPTION_HANDLER": "core.api.exception_handler",
+    # JSON with a nesting and a size limit (core/parsers.py): deep or huge bodies are a 400.
+    "DEFAULT_PARSER_CLASSES": [
+        "core.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "core.pagination.Pagination",  # limit/offset checked: bad → 400
     "PAGE_SIZE": 50,
     "UNAUTHENTICATED_USER": None,

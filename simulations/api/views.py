@@ -13,12 +13,12 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiRespo
 from pydantic import BaseModel, ConfigDict, ValidationError
 from rest_framework import status
 from rest_framework.decorators import api_view
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.pagination import page_params
+from core.parsers import JSONParser
 from lib.errors import DomainError, ErrorItem, pydantic_path
 from simulator.params import MAX_REQUESTS
 from studio.access import access_workflow_by_id
