@@ -316,6 +316,12 @@ for _proxy in TRUSTED_PROXIES:
 RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
 RATELIMIT_VIEW = "core.views.ratelimited"
 VERIFY_RATE = env_str("VERIFY_RATE", "120/m")
+# Per-organisation limits on simulations and exports together (core/quotas.py), counted from the
+# job rows: starts in the last hour, and jobs queued or running at once. 0 turns a limit off.
+WORKFLOWOS_JOB_QUOTAS = {
+    "starts_per_hour": env_int("WORKFLOWOS_JOB_STARTS_PER_HOUR", 60),
+    "concurrent": env_int("WORKFLOWOS_JOB_CONCURRENT", 4),
+}
 
 # --- Security ---------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
