@@ -158,3 +158,26 @@ def test_the_checks_catch_what_they_look_for():
         "default-src": ["'self'"],
         "object-src": ["'none'"],
     }
+
+
+def test_no_template_holds_inline_style_script_or_handlers():
+    """Templates served as pages (not templates/pdf/, which WeasyPrint renders) hold nothing the
+    policy refuses, in any branch: the pages above only show the branches their data took."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "templates"
+    failures = []
+    for path in sorted(root.rglob("*.html")):
+        if path.relative_to(root).parts[0] in ("pdf", "emails"):
+            continue
+        text = path.read_text()
+        for name, pattern in (
+            ("style attribute", re.compile(r"\sstyle\s*=", re.I)),
+            ("<style> element", re.compile(r"<style[\s>]", re.I)),
+            ("inline <script>", _INLINE_SCRIPT),
+            ("event handler", re.compile(r"\son[a-z]+\s*=\s*[\"']", re.I)),
+        ):
+            for m in pattern.finditer(text):
+                line = text.count("\n", 0, m.start()) + 1
+                failures.append(f"{path.relative_to(root)}:{line}: {name}")
+    assert not failures, "\n".join(failures)
