@@ -44,10 +44,10 @@ def error_response(
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DomainError):
-        response = error_response(exc.code, exc.message, [e.as_dict() for e in exc.errors], exc.status)
+        refusal = error_response(exc.code, exc.message, [e.as_dict() for e in exc.errors], exc.status)
         if exc.retry_after is not None:
-            response["Retry-After"] = str(exc.retry_after)
-        return response
+            refusal["Retry-After"] = str(exc.retry_after)
+        return refusal
     if isinstance(exc, RequestDataTooBig):  # DRF reads JSON bodies through request.body
         limit = int(settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0) // (1024 * 1024)
         return error_response("too_large", f"Request body too large: the limit is {limit} MB.")
