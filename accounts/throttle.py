@@ -39,7 +39,13 @@ from lib.http import client_ip
 logger = logging.getLogger(__name__)
 
 KEY_PREFIX = "workflowos:signin:v2:"
-LOCKED_MESSAGE = "Too many failed sign-in attempts. Wait a few minutes and try again."
+
+
+def locked_message(wait_seconds: int) -> str:
+    """What a locked-out person reads: how long to wait, in minutes."""
+    minutes = max(1, math.ceil(wait_seconds / 60))
+    when = "a minute" if minutes == 1 else f"{minutes} minutes"
+    return f"Too many failed sign-in attempts. Wait {when} and try again."
 
 
 @dataclass(frozen=True)

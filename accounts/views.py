@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from .access import login_required_page, switch_organisation
 from .forms import SignInForm, SwitchOrganisationForm
-from .throttle import LOCKED_MESSAGE, sign_in_failed, sign_in_wait
+from .throttle import locked_message, sign_in_failed, sign_in_wait
 
 GENERIC_FAILURE = "That email and password do not match an account. Check both and try again."
 
@@ -37,7 +37,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         email = form.cleaned_data["email"].lower()
         retry_after = sign_in_wait(request, email)
         if retry_after:
-            form.add_error(None, LOCKED_MESSAGE)
+            form.add_error(None, locked_message(retry_after))
             status = 429
         else:
             user = authenticate(request, username=email, password=form.cleaned_data["password"])
@@ -64,7 +64,7 @@ def admin_sign_in(request: HttpRequest) -> HttpResponse:
             response = render(
                 request,
                 "core/error.html",
-                {"title": "Too many sign-in attempts", "message": LOCKED_MESSAGE},
+                {"title": "Too many sign-in attempts", "message": locked_message(retry_after)},
                 status=429,
             )
             response["Retry-After"] = str(retry_after)
