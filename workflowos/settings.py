@@ -334,8 +334,7 @@ X_FRAME_OPTIONS = "DENY"
 # only from our own static files, no inline script, no style="…" attribute, no eval, no plugins,
 # no framing. Templates keep to that (static/css, static/js/app.js for small behaviour); the API
 # docs use drf-spectacular's split Swagger view, whose start-up script is a separate URL.
-# The report-only variant lets an operator try a change first: WORKFLOWOS_CSP_REPORT_ONLY=1.
-_CSP = {
+CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
@@ -349,10 +348,6 @@ _CSP = {
         "form-action": ["'self'"],
     }
 }
-if env_bool("WORKFLOWOS_CSP_REPORT_ONLY", False):
-    CONTENT_SECURITY_POLICY_REPORT_ONLY = _CSP
-else:
-    CONTENT_SECURITY_POLICY = _CSP
 SECURE_REFERRER_POLICY = "same-origin"
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
