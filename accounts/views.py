@@ -1,23 +1,18 @@
 from __future__ import annotations
 
-import hashlib
-
 from django.conf import settings
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.auth import authenticate, login, logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
-from django_ratelimit.core import get_usage
-
-from lib.http import client_ip
 
 from .access import login_required_page, switch_organisation
 from .forms import SignInForm, SwitchOrganisationForm
+from .throttle import locked_message, sign_in_failed, sign_in_wait
 
 GENERIC_FAILURE = "That email and password do not match an account. Check both and try again."
-LOCKED = "Too many failed sign-in attempts. Wait a few minutes and try again."
 
 
 def _safe_next(request: HttpRequest, target: str | None, default: str) -> str:
@@ -26,22 +21,6 @@ def _safe_next(request: HttpRequest, target: str | None, default: str) -> str:
     ):
         return target
     return default
-
-
-def _throttle_keys(request: HttpRequest, email: str) -> tuple[list[tuple[str, str]], str]:
-    email_key = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
-    rate = f"{settings.LOGIN_FAILURE_LIMIT}/{settings.LOGIN_FAILURE_WINDOW_SECONDS}s"
-    # Per (IP, account) and per account: slows guessing one password and spraying from many IPs.
-    return [("login-ip-email", f"{client_ip(request)}:{email_key}"), ("login-email", email_key)], rate
-
-
-def _locked(request: HttpRequest, group: str, key: str, rate: str) -> bool:
-    usage = get_usage(request, group=group, key=lambda _g, _r: key, rate=rate, increment=False)
-    return bool(usage and usage["count"] >= usage["limit"])
-
-
-def _count_failure(request: HttpRequest, group: str, key: str, rate: str) -> None:
-    get_usage(request, group=group, key=lambda _g, _r: key, rate=rate, increment=True)
 
 
 @require_http_methods(["GET", "POST"])
@@ -53,24 +32,48 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         return redirect(next_url if next_url.startswith("/") else "core:dashboard")
     form = SignInForm(request.POST or None)
     status = 200
+    retry_after = 0
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"].lower()
-        keys, rate = _throttle_keys(request, email)
-        if settings.RATELIMIT_ENABLE and any(_locked(request, g, k, rate) for g, k in keys):
-            form.add_error(None, LOCKED)
+        retry_after = sign_in_wait(request, email)
+        if retry_after:
+            form.add_error(None, locked_message(retry_after))
             status = 429
         else:
             user = authenticate(request, username=email, password=form.cleaned_data["password"])
             if user is not None:
                 login(request, user)
                 return HttpResponseRedirect(next_url if next_url.startswith("/") else "/dashboard/")
-            for g, k in keys:
-                _count_failure(request, g, k, rate)
+            sign_in_failed(request, email)
             form.add_error(None, GENERIC_FAILURE)
             status = 400
     elif request.method == "POST":
         status = 400
-    return render(request, "accounts/sign_in.html", {"form": form, "next": next_url}, status=status)
+    response = render(request, "accounts/sign_in.html", {"form": form, "next": next_url}, status=status)
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
+def admin_sign_in(request: HttpRequest) -> HttpResponse:
+    """The admin site's sign-in, behind the same throttle as the main one (accounts/throttle.py)."""
+    email = str(request.POST.get("username", "")).strip().lower() if request.method == "POST" else ""
+    if email:
+        retry_after = sign_in_wait(request, email)
+        if retry_after:
+            response = render(
+                request,
+                "core/error.html",
+                {"title": "Too many sign-in attempts", "message": locked_message(retry_after)},
+                status=429,
+            )
+            response["Retry-After"] = str(retry_after)
+            return response
+    response = admin.site.login(request)
+    # The admin answers a refused sign-in by showing the form again (200); success redirects.
+    if email and response.status_code == 200:
+        sign_in_failed(request, email)
+    return response
 
 
 @require_POST

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -43,7 +44,13 @@ def error_response(
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DomainError):
-        return error_response(exc.code, exc.message, [e.as_dict() for e in exc.errors], exc.status)
+        refusal = error_response(exc.code, exc.message, [e.as_dict() for e in exc.errors], exc.status)
+        if exc.retry_after is not None:
+            refusal["Retry-After"] = str(exc.retry_after)
+        return refusal
+    if isinstance(exc, RequestDataTooBig):  # DRF reads JSON bodies through request.body
+        limit = int(settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0) // (1024 * 1024)
+        return error_response("too_large", f"Request body too large: the limit is {limit} MB.")
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) or "Not found.")
     elif isinstance(exc, PermissionDenied):

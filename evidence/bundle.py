@@ -30,6 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
+from lib import safejson
 from lib.jws import JwsError, format_vc_time, sign_compact, verify_compact
 from lib.keys import validate_jwks
 
@@ -248,7 +249,7 @@ def _verify_archive(archive: zipfile.ZipFile, jwks: Mapping[str, Any] | None) ->
         result.used_embedded_jwks = True
         raw_jwks = meta(JWKS_NAME)
         try:
-            jwks = validate_jwks(json.loads(raw_jwks)) if raw_jwks is not None else None
+            jwks = validate_jwks(safejson.loads(raw_jwks)) if raw_jwks is not None else None
         except ValueError:
             jwks = None
         if jwks is None:
@@ -260,7 +261,7 @@ def _verify_archive(archive: zipfile.ZipFile, jwks: Mapping[str, Any] | None) ->
         problems.append(f"missing: {MANIFEST_NAME}")
     else:
         try:
-            manifest = json.loads(data)
+            manifest = safejson.loads(data)
         except (ValueError, UnicodeDecodeError):
             manifest = None
         why = _manifest_problem(manifest)

@@ -25,6 +25,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from accounts.models import Organisation
+from core.quotas import job_quota_check
 from evidence.bundle import write_bundle
 from lib import artefacts
 from lib.errors import DomainError, ErrorItem
@@ -74,6 +75,7 @@ def export_request(
     enqueue: bool = True,
 ) -> ExportJob:
     """Record an export of ``versions`` (pinned now) and queue its rendering after commit."""
+    job_quota_check(organisation_id=organisation.pk)
     unique = list({v.pk: v for v in versions}.values())
     if not unique:
         raise DomainError("Choose at least one workflow to export.", [ErrorItem("workflows", "none chosen")])

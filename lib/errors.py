@@ -29,6 +29,7 @@ class DomainError(Exception):
     errors: list[ErrorItem] = field(default_factory=list)
     status: int = 400
     code: str = "invalid"
+    retry_after: int | None = None  # seconds, for a 429 or 503 the client may retry (Retry-After)
 
     def __post_init__(self) -> None:
         super().__init__(self.message)

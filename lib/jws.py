@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import jwt
 
+from lib import safejson
 from lib.errors import DomainError
 from lib.keys import b64url_decode, b64url_encode, find_jwk, public_key_from_jwk
 
@@ -72,7 +73,7 @@ def unverified_header(token: str) -> dict[str, Any]:
     if len(parts) != 3:
         raise JwsError("malformed", "not a compact JWS (expected three dot-separated parts)")
     try:
-        header = json.loads(b64url_decode(parts[0]))
+        header = safejson.loads(b64url_decode(parts[0]))
     except (ValueError, UnicodeDecodeError) as exc:
         raise JwsError("malformed", "the JWS header is not base64url JSON") from exc
     if not isinstance(header, dict):
@@ -194,7 +195,7 @@ def verify_vc_jwt(token: str, jwks: Mapping[str, Any]) -> VerifiedVc:
     if verified.header.get("typ") not in (VC_JWT_TYP, "JWT", None):
         raise JwsError("malformed", f"unexpected token type {verified.header.get('typ')!r}")
     try:
-        payload = json.loads(verified.payload)
+        payload = safejson.loads(verified.payload)
     except (ValueError, UnicodeDecodeError) as exc:
         raise JwsError("malformed", "the payload is not JSON") from exc
     types = payload.get("type") if isinstance(payload, dict) else None

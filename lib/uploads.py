@@ -21,6 +21,7 @@ from typing import BinaryIO
 
 import puremagic
 
+from lib import safejson
 from lib.errors import DomainError, ErrorItem
 
 MAX_UPLOAD_BYTES = 25 * 1024 * 1024
@@ -210,7 +211,9 @@ def _check_text(data: bytes, expected: FileType) -> None:
         )
     if expected.code == "json":
         try:
-            json.loads(text)
+            safejson.loads(text)
+        except safejson.JSONTooDeep as exc:
+            raise _refuse(f"The file is named .json but is not accepted: {exc}.") from None
         except json.JSONDecodeError as exc:
             raise _refuse(
                 f"The file is named .json but is not valid JSON ({exc.msg} at line {exc.lineno})."

@@ -27,6 +27,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
+from core.quotas import job_quota_check
 from lib import artefacts
 from lib.canonical import canonical_json, sha256_hex
 from lib.errors import DomainError, ErrorItem
@@ -89,6 +90,7 @@ def simulation_start(
     marked failed, so the attempt stays visible. ``enqueue=False`` leaves the run queued for the
     caller to execute (the demo seeder runs it synchronously).
     """
+    job_quota_check(organisation_id=workflow.organisation_id)
     errors: list[ErrorItem] = []
     try:
         n = check_request_count(n)

@@ -7,11 +7,11 @@ problem on stderr, no traceback).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
+from lib import safejson
 from lib.canonical import canonical_json
 from lib.errors import DomainError
 from simulator.engine import simulate
@@ -66,7 +66,7 @@ def _read_json_file(path: str) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise DomainError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
     try:
-        return json.loads(text)
+        return safejson.loads(text)
     except ValueError as exc:
         raise DomainError(f"{path}: not valid JSON: {exc}") from None
 

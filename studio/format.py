@@ -7,12 +7,12 @@ all validate through :func:`parse_document`.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from lib import safejson
 from lib.canonical import canonical_json, sha256_hex
 from lib.errors import DomainError, ErrorItem, pydantic_path
 from studio.catalogue import ConfigField, load_catalogue
@@ -306,7 +306,9 @@ def parse_json_text(text: str | bytes) -> WorkflowDocument:
             code="too_large",
         )
     try:
-        data = json.loads(text)
+        data = safejson.loads(text)
+    except safejson.JSONTooDeep as exc:
+        raise DomainError(f"Not accepted: {exc}.", [ErrorItem("", str(exc))]) from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise DomainError(f"Not valid JSON: {exc}", [ErrorItem("", f"not valid JSON: {exc}")]) from None
     return parse_document(data)

@@ -39,7 +39,6 @@ Output is one line, ``valid: …`` or ``invalid: <reason>``; exit status 0 valid
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
 import urllib.parse
@@ -48,6 +47,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from lib import safejson
 from lib.jws import issuer_id
 from lib.keys import b64url_decode, fetch_url, load_jwks
 from trustmarks.badges import BadgeFormatError, extract_baked_credential
@@ -118,7 +118,7 @@ def read_token(arg: str) -> str:
 
 def _unverified_payload(token: str) -> dict[str, Any]:
     try:
-        payload = json.loads(b64url_decode(token.split(".")[1]))
+        payload = safejson.loads(b64url_decode(token.split(".")[1]))
     except (ValueError, IndexError, UnicodeDecodeError):
         return {}
     return payload if isinstance(payload, dict) else {}

@@ -8,6 +8,7 @@ needs ``SECRET_KEY``, ``DATABASE_URL`` (PostgreSQL) and ``REDIS_URL`` and passes
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import secrets
@@ -116,6 +117,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "csp",
     "core",
     "accounts",
     "psf",
@@ -128,6 +130,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # Content-Security-Policy on every response (see CONTENT_SECURITY_POLICY)
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -312,7 +315,13 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "EXCEPTION_HANDLER": "core.api.exception_handler",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    # JSON with a nesting and a size limit (core/parsers.py): deep or huge bodies are a 400.
+    "DEFAULT_PARSER_CLASSES": [
+        "core.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.Pagination",  # limit/offset checked: bad → 400
     "PAGE_SIZE": 50,
     "UNAUTHENTICATED_USER": None,
     # `?format=` belongs to our export endpoints (json|mermaid|bpmn), not to DRF's renderer choice.
@@ -354,18 +363,56 @@ PUBLIC_HOLIDAYS = env_list("PUBLIC_HOLIDAYS", "2026-12-25,2026-12-28,2027-01-01"
 
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "production-safe-demo")
 
-# Login throttling: this many failures per (IP, email) in the window locks further attempts.
+# Sign-in throttle (accounts/throttle.py; the main and the admin sign-in): LOGIN_FAILURE_LIMIT
+# failures for one account from one client in LOGIN_FAILURE_WINDOW_SECONDS lock that client out of
+# that account only, so a stranger's guesses never lock the owner out; LOGIN_ACCOUNT_FAILURE_LIMIT
+# failures for one account from all clients together in LOGIN_ACCOUNT_WINDOW_SECONDS lock the
+# account for everyone, which caps a guessing campaign spread over many addresses.
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 300)
+LOGIN_ACCOUNT_FAILURE_LIMIT = env_int("LOGIN_ACCOUNT_FAILURE_LIMIT", 50)
+LOGIN_ACCOUNT_WINDOW_SECONDS = env_int("LOGIN_ACCOUNT_WINDOW_SECONDS", 3600)
+# Reverse proxies whose X-Forwarded-For is believed (lib/http.py client_ip): comma-separated IPs
+# or CIDRs, e.g. "127.0.0.1,10.0.0.0/8". Empty: trust none, the client is the connecting address.
+TRUSTED_PROXIES = env_list("WORKFLOWOS_TRUSTED_PROXIES")
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(f"WORKFLOWOS_TRUSTED_PROXIES: {_proxy!r} is not an IP or CIDR.") from None
 RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
 RATELIMIT_VIEW = "core.views.ratelimited"
 VERIFY_RATE = env_str("VERIFY_RATE", "120/m")
+# Per-organisation limits on simulations and exports together (core/quotas.py), counted from the
+# job rows: starts in the last hour, and jobs queued or running at once. 0 turns a limit off.
+WORKFLOWOS_JOB_QUOTAS = {
+    "starts_per_hour": env_int("WORKFLOWOS_JOB_STARTS_PER_HOUR", 60),
+    "concurrent": env_int("WORKFLOWOS_JOB_CONCURRENT", 4),
+}
 
 # --- Security ---------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# A strict Content-Security-Policy (django-csp 4; Django 5.2 has none built in): scripts and styles
+# only from our own static files, no inline script, no style="…" attribute, no eval, no plugins,
+# no framing. Templates keep to that (static/css, static/js/app.js for small behaviour); the API
+# docs use drf-spectacular's split Swagger view, whose start-up script is a separate URL.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
 SECURE_REFERRER_POLICY = "same-origin"
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

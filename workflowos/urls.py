@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import api as accounts_api
+from accounts import views as accounts_views
 from core import views as core_views
 
 urlpatterns = [
@@ -27,7 +28,10 @@ urlpatterns = [
     path("", include("evidence.urls")),
     path("api/", include("evidence.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves Swagger UI's start-up script from a URL, not inline (CSP).
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    # Before the admin's own URLs, so its sign-in goes through the sign-in throttle.
+    path("admin/login/", accounts_views.admin_sign_in, name="admin-sign-in"),
     path("admin/", admin.site.urls),
 ]
 

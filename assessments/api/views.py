@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.access import active_membership, is_assessor, require_membership
-from lib.errors import DomainError, ErrorItem
+from core.pagination import page_params
 
 from ..access import access_assessment_for_assessor
 from ..models import Assessment
@@ -27,14 +27,7 @@ ERROR = OpenApiResponse(
 
 
 def _page(request: Request) -> tuple[int, int]:
-    try:
-        limit = max(1, min(500, int(request.query_params.get("limit", 50))))
-        offset = max(0, int(request.query_params.get("offset", 0)))
-    except ValueError:
-        raise DomainError(
-            "limit and offset must be integers.", [ErrorItem("limit", "expected an integer")]
-        ) from None
-    return limit, offset
+    return page_params(request, max_limit=500)
 
 
 def summary(a: Assessment, request: Request, *, side: str) -> dict[str, Any]:

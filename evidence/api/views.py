@@ -12,12 +12,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, inline_serializer
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from rest_framework import serializers, status
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.access import require_membership
+from core.parsers import JSONParser
 from lib.errors import DomainError, ErrorItem, pydantic_path
 from studio.access import access_workflow_by_id
 from studio.api.views import ERROR

@@ -13,11 +13,12 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiRespo
 from pydantic import BaseModel, ConfigDict, ValidationError
 from rest_framework import status
 from rest_framework.decorators import api_view
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.pagination import page_params
+from core.parsers import JSONParser
 from lib.errors import DomainError, ErrorItem, pydantic_path
 from simulator.params import MAX_REQUESTS
 from studio.access import access_workflow_by_id
@@ -113,13 +114,7 @@ class WorkflowSimulationsView(APIView):
     )
     def get(self, request: Request, workflow_id: int) -> Response:
         wf = access_workflow_by_id(request._request, workflow_id)
-        try:
-            limit = max(1, min(200, int(request.query_params.get("limit", 50))))
-            offset = max(0, int(request.query_params.get("offset", 0)))
-        except ValueError:
-            raise DomainError(
-                "limit and offset must be integers.", [ErrorItem("limit", "expected an integer")]
-            ) from None
+        limit, offset = page_params(request)
         qs = simulation_list(workflow=wf)
         rows = [run_payload(r, request, include_report=False) for r in qs[offset : offset + limit]]
         return Response(

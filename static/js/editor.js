@@ -171,8 +171,11 @@
     var probe = document.createElement("div");
     probe.className = "parent-node";
     probe.style.visibility = "hidden";
-    probe.innerHTML = '<div class="drawflow-node wf-node cat-processing" style="left:0;top:0"><div class="inputs"><div class="input input_1"></div></div>' +
+    // No style attribute in the markup: the Content-Security-Policy refuses it; .style is allowed.
+    probe.innerHTML = '<div class="drawflow-node wf-node cat-processing"><div class="inputs"><div class="input input_1"></div></div>' +
       '<div class="drawflow_content_node">' + SKELETON + '</div><div class="outputs"><div class="output output_1"></div></div></div>';
+    probe.firstChild.style.left = "0";
+    probe.firstChild.style.top = "0";
     precanvas.appendChild(probe);
     var z = editor.zoom;
     var nr = probe.firstChild.getBoundingClientRect();

@@ -12,13 +12,15 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.decorators import api_view, authentication_classes, permission_classes
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.access import request_user, require_membership
+from core.pagination import page_params
+from core.parsers import JSONParser
 from lib.errors import DomainError, ErrorItem
 from studio.access import access_workflow_by_id
 from studio.catalogue import load_catalogue
@@ -156,13 +158,7 @@ class WorkflowListView(APIView):
             query=request.query_params.get("q", ""),
             sort=request.query_params.get("sort", "updated"),
         )
-        try:
-            limit = max(1, min(200, int(request.query_params.get("limit", 50))))
-            offset = max(0, int(request.query_params.get("offset", 0)))
-        except ValueError:
-            raise DomainError(
-                "limit and offset must be integers.", [ErrorItem("limit", "expected an integer")]
-            ) from None
+        limit, offset = page_params(request)
         total = qs.count()
         rows = [workflow_summary(wf, request) for wf in qs[offset : offset + limit]]
         return Response({"count": total, "limit": limit, "offset": offset, "results": rows})

@@ -9,6 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from lib import safejson
 from lib.errors import DomainError, ErrorItem
 from studio.catalogue import load_catalogue
 from studio.format import MAX_DOCUMENT_BYTES, MAX_EDGES, MAX_NODES, WorkflowDocument, parse_document
@@ -85,9 +86,11 @@ def load_json_bytes(content: bytes, what: str) -> Any:
         )
     try:
         text = content.decode("utf-8-sig")
-        return json.loads(text)
+        return safejson.loads(text)
     except UnicodeDecodeError:
         raise DomainError(f"{what} is not UTF-8 text.", [ErrorItem("", "not UTF-8 text")]) from None
+    except safejson.JSONTooDeep as exc:
+        raise DomainError(f"{what} is not accepted: {exc}.", [ErrorItem("", str(exc))]) from None
     except ValueError as exc:
         raise DomainError(
             f"{what} is not valid JSON: {exc}", [ErrorItem("", f"not valid JSON: {exc}")]

@@ -87,12 +87,23 @@ def page(browser: Any, server_url: str, request: pytest.FixtureRequest) -> Itera
     pg = ctx.new_page()
     errors: list[str] = []
     pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    # Every browser test also proves the pages keep to the Content-Security-Policy.
+    csp: list[str] = []
+    pg.on(
+        "console",
+        lambda msg: (
+            csp.append(f"{pg.url}: {msg.text}")
+            if "Content Security Policy" in msg.text or "Refused to" in msg.text
+            else None
+        ),
+    )
     yield pg
     ARTIFACTS.mkdir(exist_ok=True)
     with contextlib.suppress(Exception):  # a screenshot is a convenience, never a failure
         pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
     ctx.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
+    assert not csp, f"Content-Security-Policy violations: {csp}"
 
 
 def sign_in(page: Any, email: str, password: str | None = None) -> None:
