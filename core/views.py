@@ -92,22 +92,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(body, status=200 if not down else 503)
 
 
-def ratelimited(request: HttpRequest, exception: Exception) -> HttpResponse:
-    if request.path.startswith("/api/"):
-        resp: HttpResponse = JsonResponse(
-            {"error": "rate_limited", "message": "Too many requests; slow down."}, status=429
-        )
-    else:
-        resp = render(
-            request,
-            "core/error.html",
-            {"title": "Too many requests", "message": "Slow down and try again in a minute."},
-            status=429,
-        )
-    resp["Retry-After"] = "60"
-    return resp
-
-
 def _wants_json(request: HttpRequest) -> bool:
     return request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", "")
 

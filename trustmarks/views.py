@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
@@ -28,6 +31,8 @@ from .selectors import (
     trust_marks_review_due,
 )
 from .signing import public_url
+
+log = logging.getLogger(__name__)
 
 BADGE_MAX_AGE = 300
 BADGE_CSP = "default-src 'none'; style-src 'unsafe-inline'"
@@ -143,10 +148,15 @@ def badge(request: HttpRequest, mark_id: str, fmt: str) -> HttpResponse:
     status = mark.effective_status()
     # Rendering a PDF takes a while; cache each rendition until the mark changes.
     key = f"trustmarks:badge:v1:{mark.number}:{fmt}:{status}:{mark.updated.timestamp()}:{mark.credential_kid}"
-    body = cache.get(key)
+    try:
+        body = cache.get(key)
+    except Exception:  # a cache (Redis) outage costs a re-render, never the badge
+        log.warning("badge cache unavailable", exc_info=True)
+        body = None
     if not isinstance(body, bytes):
         body = render_badge(mark, status, fmt)
-        cache.set(key, body, timeout=24 * 3600)
+        with contextlib.suppress(Exception):
+            cache.set(key, body, timeout=24 * 3600)
     response = _cacheable(request, body, BADGE_TYPES[fmt], filename=f"{mark.mark_id}-badge.{fmt}")
     if fmt in ("svg", "pdf"):
         response["Content-Security-Policy"] = BADGE_CSP

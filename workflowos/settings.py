@@ -381,7 +381,6 @@ for _proxy in TRUSTED_PROXIES:
     except ValueError:
         raise ImproperlyConfigured(f"WORKFLOWOS_TRUSTED_PROXIES: {_proxy!r} is not an IP or CIDR.") from None
 RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
-RATELIMIT_VIEW = "core.views.ratelimited"
 VERIFY_RATE = env_str("VERIFY_RATE", "120/m")
 # Per-organisation limits on simulations and exports together (core/quotas.py), counted from the
 # job rows: starts in the last hour, and jobs queued or running at once. 0 turns a limit off.

@@ -88,6 +88,8 @@ def test_lists_below_the_minimum_size_or_out_of_range_are_refused():
         "u" + b64url_encode(gzip.compress(bytes(1000))),  # too short
         "u" + b64url_encode(gzip.compress(bytes(20 * 1024 * 1024))),  # a small file inflating to 20 MiB
     ],
+    # Fixed ids: gzip headers carry the time, and pytest-xdist workers must collect the same tests.
+    ids=["no-prefix", "not-base64", "not-gzip", "too-short", "inflates-to-20MiB"],
 )
 def test_malformed_short_or_oversize_lists_are_refused(encoded: str):
     with pytest.raises(sl.StatusListError):
