@@ -46,9 +46,11 @@ STATUSES = ("active", "suspended", "revoked", "expired")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _JWS_RE = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+")
 
-ET.register_namespace("", SVG_NS)
-ET.register_namespace("xlink", XLINK_NS)
-ET.register_namespace("openbadges", OB_NS)
+# Names are written with literal prefixes and the root declares its namespaces itself, so the
+# output never depends on ElementTree's process-wide prefix registry (WeasyPrint, for one,
+# re-registers "" when it writes PDF metadata, which turned badges into <ns0:svg>).
+_PREFIXES = {SVG_NS: "", XLINK_NS: "xlink:", OB_NS: "openbadges:"}
+_NS_DECLARATIONS = {"xmlns": SVG_NS, "xmlns:xlink": XLINK_NS, "xmlns:openbadges": OB_NS}
 
 
 # --- the design, shared by SVG and PNG (units: CSS px of the 1× badge) ---------------------------
@@ -218,7 +220,7 @@ def _layout(*, mark_id: str, company: str, status: str, valid_until: date, psf_v
 
 
 def _q(tag: str, ns: str = SVG_NS) -> str:
-    return f"{{{ns}}}{tag}"
+    return _PREFIXES[ns] + tag
 
 
 def _num(value: float) -> str:
@@ -244,6 +246,7 @@ def render_badge_svg(
     root = ET.Element(
         _q("svg"),
         {
+            **_NS_DECLARATIONS,
             "width": str(WIDTH),
             "height": str(HEIGHT),
             "viewBox": f"0 0 {WIDTH} {HEIGHT}",
