@@ -17,7 +17,7 @@ from accounts.models import Organisation
 from .models import StatusListCredential, TrustMark
 from .signing import public_url
 
-MARK_ID_RE = re.compile(r"TM-([0-9]{5})", re.ASCII)
+MARK_ID_RE = re.compile(r"TM-([0-9]{5})", re.ASCII | re.IGNORECASE)  # tm-00142 is TM-00142
 STATUS_WORDS = {
     TrustMark.ACTIVE: "Active — valid",
     TrustMark.SUSPENDED: "Suspended — not valid",

@@ -326,3 +326,24 @@ def test_concurrent_threads_never_lock_a_client_out_early(settings):
     with ThreadPoolExecutor(16) as pool:
         refused = list(pool.map(lambda _: verify_cache.rate_limit_hit("198.51.100.7"), range(960)))
     assert sum(1 for r in refused if r) == 0
+
+
+def test_ids_are_matched_case_insensitively(client, make_mark):
+    mark = make_mark()
+    lower = get(client, mark.mark_id.lower())
+    assert lower.status_code == 200
+    assert json.loads(lower.content)["id"] == "TM-00142"
+    assert json.loads(lower.content)["valid"] is True
+    assert client.get(f"/verify/{mark.mark_id.lower()}").status_code == 200
+    bad = get(client, "TM-142")
+    assert bad.status_code == 400
+    assert "TM-00142" in json.loads(bad.content)["message"]  # says the expected form
+
+
+def test_a_browser_on_another_origin_can_read_etag_and_retry_after(client, make_mark):
+    mark = make_mark()
+    resp = get(client, mark.mark_id, origin="https://buyer.example")
+    assert resp["Access-Control-Allow-Origin"] == "*"
+    exposed = {h.strip().lower() for h in resp["Access-Control-Expose-Headers"].split(",")}
+    assert {"etag", "retry-after"} <= exposed
+    assert resp["ETag"]

@@ -65,6 +65,10 @@ class FastPublicView(APIView):
             response["Allow"] = "GET, HEAD, OPTIONS"
             return response
         response = self.get(request, *args, **kwargs)  # type: ignore[attr-defined]
+        if self.cors:
+            # A browser on another origin may read these (the documented If-None-Match step).
+            response["Access-Control-Allow-Origin"] = "*"
+            response["Access-Control-Expose-Headers"] = "ETag, Retry-After"
         if method == "head":
             response.content = b""
         return response
