@@ -33,6 +33,33 @@ class Stack:
         return path.read_text(errors="replace")[-6000:] if path.exists() else ""
 
 
+@dataclass(frozen=True)
+class SentMail:
+    subject: str
+    to: list[str]
+
+
+def sent_mail(stack: Stack | None) -> list[SentMail]:
+    """What was e-mailed: the test process's locmem outbox, or the stack's outbox files."""
+    if stack is None:
+        from django.core import mail
+
+        return [SentMail(m.subject, list(m.to)) for m in mail.outbox]
+    import email
+    from email.header import decode_header, make_header
+
+    found = []
+    for path in sorted((stack.var_dir / "outbox").glob("*.log")):
+        # The file backend appends messages separated by a line of 79 dashes.
+        for chunk in path.read_text(errors="replace").split("-" * 79):
+            if not chunk.strip():
+                continue
+            msg = email.message_from_string(chunk.strip())
+            subject = str(make_header(decode_header(msg.get("Subject", ""))))
+            found.append(SentMail(subject, [a.strip() for a in msg.get("To", "").split(",")]))
+    return found
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -65,6 +92,9 @@ def start_stack(*, database_url: str, redis_url: str, var_dir: Path, keys_dir: P
             "WORKFLOWOS_VAR_DIR": str(var_dir),
             "WORKFLOWOS_KEYS_DIR": str(keys_dir),
             "MEDIA_ROOT": str(var_dir / "files"),
+            # Mail as files, so a browser test can read what the stack sent (see sent_mail()).
+            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "EMAIL_FILE_PATH": str(var_dir / "outbox"),
             "STATIC_ROOT": str(var_dir / "static"),
             "HOST": "127.0.0.1",
             "PORT": str(port),

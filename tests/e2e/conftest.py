@@ -75,6 +75,15 @@ def server_url(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
+def outbox(request: pytest.FixtureRequest) -> Any:
+    """``outbox()`` lists what was e-mailed, by this process or by the production stack."""
+    from tests.production_stack import ENABLED, sent_mail
+
+    stack = request.getfixturevalue("production_stack") if ENABLED else None
+    return lambda: sent_mail(stack)
+
+
+@pytest.fixture
 def page(browser: Any, server_url: str, request: pytest.FixtureRequest) -> Iterator[Any]:
     from tests.production_stack import ENABLED, PROXY_HEADERS
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.core import mail
 
 from assessments.models import Assessment
 from tests.assessments import helpers as h
@@ -41,7 +40,7 @@ def score_all(page, score_of) -> None:
         page.locator(f"[name='comment__{code}']").fill(f"{code}: checked against the level descriptors.")
 
 
-def test_apply_scope_map_evidence_submit_claim_score_pass(page, personas):
+def test_apply_scope_map_evidence_submit_claim_score_pass(page, personas, outbox):
     page.on("dialog", lambda d: d.accept())  # "Submit now?" confirmation
 
     # 1. alice applies
@@ -139,7 +138,7 @@ def test_apply_scope_map_evidence_submit_claim_score_pass(page, personas):
     assert "Passed" in page.get_by_test_id("outcome").inner_text()
     a.refresh_from_db()
     assert a.status == Assessment.PASSED and a.domain_scores["PSF-8"] == 3.0
-    assert any("passed" in m.subject and "alice@acme.example" in m.to for m in mail.outbox)
+    assert any("passed" in m.subject and "alice@acme.example" in m.to for m in outbox())
     try:
         from trustmarks.models import TrustMark
     except ImportError:
