@@ -17,7 +17,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
-from .models import Membership, Organisation, User
+from .models import Invitation, Membership, Organisation, User
 from .selectors import membership_get, memberships_of
 
 SESSION_KEY = "active_organisation_id"
@@ -139,3 +139,42 @@ def request_user(request: Any) -> User:
     user = request.user
     assert isinstance(user, User), "access must be checked before acting as the user"
     return user
+
+
+def is_org_admin(user: Any, organisation: Organisation) -> bool:
+    """Whether ``user`` is an admin of ``organisation`` (platform admins are not, by default)."""
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and Membership.objects.filter(user=user, organisation=organisation, role=Membership.ADMIN).exists()
+    )
+
+
+def access_membership_by_id(request: HttpRequest, membership_id: int, *, admin: bool = True) -> Membership:
+    """A membership of the active organisation (404 for any other organisation's); the acting
+    member must be its admin (403) when ``admin``."""
+    from django.http import Http404
+
+    acting = require_membership(request, admin=admin)
+    m = (
+        Membership.objects.select_related("user", "organisation")
+        .filter(pk=membership_id, organisation_id=acting.organisation_id)
+        .first()
+    )
+    if m is None:
+        raise Http404("No such member.")
+    return m
+
+
+def access_invitation_by_id(request: HttpRequest, invitation_id: int) -> Invitation:
+    """An invitation of the active organisation, for its admin (404 elsewhere, 403 for others)."""
+    from django.http import Http404
+
+    acting = require_membership(request, admin=True)
+    inv = (
+        Invitation.objects.select_related("organisation")
+        .filter(pk=invitation_id, organisation_id=acting.organisation_id)
+        .first()
+    )
+    if inv is None:
+        raise Http404("No such invitation.")
+    return inv

@@ -132,6 +132,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.SessionActivityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -358,6 +359,17 @@ LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 300)
 RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
 RATELIMIT_VIEW = "core.views.ratelimited"
+
+# --- Sessions and passwords (accounts: members, sessions, tokens) --------------------------------
+# A session ends after this long without a request (refreshed at most once a minute on
+# activity). Assessors and admins (platform or organisation) get the shorter one.
+SESSION_IDLE_TIMEOUT_PRIVILEGED_SECONDS = env_int("SESSION_IDLE_TIMEOUT_PRIVILEGED_SECONDS", 12 * 3600)
+SESSION_IDLE_TIMEOUT_SECONDS = env_int("SESSION_IDLE_TIMEOUT_SECONDS", 14 * 24 * 3600)
+# A password-reset link works once, for this long.
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3600)
+# Reset requests per e-mail address and per client address (django-ratelimit syntax).
+PASSWORD_RESET_RATE_EMAIL = env_str("PASSWORD_RESET_RATE_EMAIL", "3/h")
+PASSWORD_RESET_RATE_IP = env_str("PASSWORD_RESET_RATE_IP", "20/h")
 VERIFY_RATE = env_str("VERIFY_RATE", "120/m")
 
 # --- Security ---------------------------------------------------------------------------------
