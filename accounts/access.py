@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 
 from .models import Invitation, Membership, Organisation, User
 from .selectors import membership_get, memberships_of
@@ -150,11 +150,9 @@ def is_org_admin(user: Any, organisation: Organisation) -> bool:
 
 
 def access_membership_by_id(request: HttpRequest, membership_id: int, *, admin: bool = True) -> Membership:
-    """A membership of the active organisation (404 for any other organisation's); the acting
-    member must be its admin (403) when ``admin``."""
-    from django.http import Http404
-
-    acting = require_membership(request, admin=admin)
+    """A membership of the active organisation: 404 for any other organisation's (checked first,
+    so an outsider learns nothing), then 403 unless the acting member is its admin (``admin``)."""
+    acting = require_membership(request)
     m = (
         Membership.objects.select_related("user", "organisation")
         .filter(pk=membership_id, organisation_id=acting.organisation_id)
@@ -162,19 +160,22 @@ def access_membership_by_id(request: HttpRequest, membership_id: int, *, admin: 
     )
     if m is None:
         raise Http404("No such member.")
+    if admin and not acting.is_admin:
+        raise PermissionDenied("Only an organisation admin can do this.")
     return m
 
 
 def access_invitation_by_id(request: HttpRequest, invitation_id: int) -> Invitation:
-    """An invitation of the active organisation, for its admin (404 elsewhere, 403 for others)."""
-    from django.http import Http404
-
-    acting = require_membership(request, admin=True)
+    """An invitation of the active organisation (404 for another organisation's), for its admin
+    only (403)."""
+    acting = require_membership(request)
     inv = (
-        Invitation.objects.select_related("organisation")
+        Invitation.objects.select_related("organisation", "invited_by")
         .filter(pk=invitation_id, organisation_id=acting.organisation_id)
         .first()
     )
     if inv is None:
         raise Http404("No such invitation.")
+    if not acting.is_admin:
+        raise PermissionDenied("Only an organisation admin can do this.")
     return inv

@@ -82,7 +82,7 @@ def invite(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@member_required(admin=True)
+@member_required()
 def invitation_resend_view(request: HttpRequest, invitation_id: int) -> HttpResponse:
     invitation = access_invitation_by_id(request, invitation_id)
     try:
@@ -96,7 +96,7 @@ def invitation_resend_view(request: HttpRequest, invitation_id: int) -> HttpResp
 
 
 @require_POST
-@member_required(admin=True)
+@member_required()
 def invitation_cancel_view(request: HttpRequest, invitation_id: int) -> HttpResponse:
     invitation = access_invitation_by_id(request, invitation_id)
     try:
@@ -108,7 +108,7 @@ def invitation_cancel_view(request: HttpRequest, invitation_id: int) -> HttpResp
 
 
 @require_POST
-@member_required(admin=True)
+@member_required()
 def member_role(request: HttpRequest, membership_id: int) -> HttpResponse:
     membership = access_membership_by_id(request, membership_id)
     form = RoleForm(request.POST)
@@ -126,7 +126,7 @@ def member_role(request: HttpRequest, membership_id: int) -> HttpResponse:
 
 
 @require_POST
-@member_required(admin=True)
+@member_required()
 def member_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
     membership = access_membership_by_id(request, membership_id)
     try:

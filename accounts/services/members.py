@@ -98,6 +98,7 @@ def invitation_create(
             role=role,
             token_hash=_hash(raw),
             invited_by=actor,
+            created=now,
             sent=now,
             expires=now + INVITATION_TTL,
         )
