@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -66,7 +67,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return response
 
 
-password_change = login_required_page(PasswordChangeView.as_view())
+password_change = login_required_page(cast(Callable[..., HttpResponse], PasswordChangeView.as_view()))
 
 
 def _reset_throttled(request: HttpRequest, email: str) -> bool:

@@ -114,7 +114,7 @@ def test_inviting_an_existing_member_or_twice_is_a_message(personas):
 
 
 def test_existing_account_accepts_while_signed_in(personas):
-    inv, raw = invitation_create(
+    _inv, raw = invitation_create(
         organisation=personas.acme, email="gus@globex.example", role="admin", actor=personas.alice
     )
     with pytest.raises(DomainError, match="signed in as"):
