@@ -143,16 +143,17 @@ password_reset_complete = auth_views.PasswordResetCompleteView.as_view(
 def sessions(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     current = request.session.get(SESSION_ROW_KEY)
+    timeout = session_idle_timeout(user)
     rows = [
         {"row": s, "device": device_label(s.user_agent), "current": s.pk == current}
-        for s in user_sessions_open(user=user)
+        for s in user_sessions_open(user=user, idle_timeout=timeout)
     ]
     return render(
         request,
         "accounts/sessions.html",
         {
             "sessions": rows,
-            "idle_hours": round(session_idle_timeout(user).total_seconds() / 3600),
+            "idle_hours": round(timeout.total_seconds() / 3600),
         },
     )
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from .models import ApiToken, Invitation, Membership, Organisation, User, UserSession
 
@@ -40,8 +43,12 @@ def api_tokens_of(*, user: User) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user).order_by("revoked", "-created")
 
 
-def user_sessions_open(*, user: User) -> QuerySet[UserSession]:
-    return UserSession.objects.filter(user=user, ended__isnull=True).order_by("-last_seen")
+def user_sessions_open(*, user: User, idle_timeout: timedelta) -> QuerySet[UserSession]:
+    """Sessions not ended and not idle for longer than ``idle_timeout`` (the session engine
+    already expired those, without a request to tell us)."""
+    return UserSession.objects.filter(
+        user=user, ended__isnull=True, last_seen__gt=timezone.now() - idle_timeout
+    ).order_by("-last_seen")
 
 
 def device_label(user_agent: str) -> str:

@@ -13,11 +13,27 @@ import hashlib
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
 
 from core.audit import audit_event_append
 
 from ..models import Membership, User, UserSession
+
+
+def _ended_cache_key(row_id: int) -> str:
+    return f"accounts:session-ended:{row_id}"
+
+
+def _mark_ended(row_ids: list[int]) -> None:
+    """Tell the middleware at once (a cache read per request); the row's ``ended`` stays the
+    truth it re-reads at least once a minute, so a lost cache delays a sign-out by a minute."""
+    ttl = max(settings.SESSION_IDLE_TIMEOUT_SECONDS, settings.SESSION_IDLE_TIMEOUT_PRIVILEGED_SECONDS)
+    cache.set_many({_ended_cache_key(pk): True for pk in row_ids}, timeout=ttl)
+
+
+def session_ended_recently(row_id: int) -> bool:
+    return bool(cache.get(_ended_cache_key(row_id)))
 
 
 def session_key_hash(key: str) -> str:
@@ -57,9 +73,16 @@ def user_session_end(*, session: UserSession, actor: User) -> None:
     """End one session; its browser is signed out on its next request."""
     if session.ended is None:
         UserSession.objects.filter(pk=session.pk).update(ended=timezone.now())
+        _mark_ended([session.pk])
         audit_event_append(
             action="session.ended", object_type="usersession", object_id=session.pk, actor_email=actor.email
         )
+
+
+def user_session_signed_out(*, user: User, row_id: int) -> None:
+    """The session's owner signed out of it."""
+    UserSession.objects.filter(pk=row_id, user=user, ended__isnull=True).update(ended=timezone.now())
+    _mark_ended([row_id])
 
 
 def user_sessions_end_all(*, user: User, except_pk: int | None = None) -> int:
@@ -67,7 +90,9 @@ def user_sessions_end_all(*, user: User, except_pk: int | None = None) -> int:
     qs = UserSession.objects.filter(user=user, ended__isnull=True)
     if except_pk is not None:
         qs = qs.exclude(pk=except_pk)
-    n = qs.update(ended=timezone.now())
+    ids = list(qs.values_list("pk", flat=True))
+    n = UserSession.objects.filter(pk__in=ids).update(ended=timezone.now())
+    _mark_ended(ids)
     audit_event_append(
         action="session.ended_all",
         object_type="user",

@@ -27,9 +27,11 @@ def _fresh_throttles():
 
 
 def _signed_in(user, agent="Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0 Safari/537.36") -> Client:
+    """A browser signed in through the sign-in form (which records the session)."""
     c = Client(HTTP_USER_AGENT=agent)
-    c.force_login(user)
-    assert c.get("/dashboard/").status_code == 200  # the first request records the session
+    resp = c.post("/accounts/sign-in/", {"email": user.email, "password": _demo_password()})
+    assert resp.status_code == 302, resp.content.decode()
+    assert c.get("/dashboard/").status_code == 200
     return c
 
 
@@ -173,7 +175,15 @@ def test_sign_out_one_other_session(personas):
     assert g.get("/dashboard/").status_code == 200
 
 
-def test_idle_timeout_is_shorter_for_admins_and_assessors(personas, settings):
+def _travel(monkeypatch, delta: timedelta) -> datetime:
+    """Move the clock the app reads (django.utils.timezone.now) forward by ``delta``."""
+    real_now = timezone.now
+    target = real_now() + delta
+    monkeypatch.setattr(timezone, "now", lambda: target)
+    return target
+
+
+def test_idle_timeout_is_shorter_for_admins_and_assessors(personas, settings, monkeypatch):
     settings.SESSION_IDLE_TIMEOUT_PRIVILEGED_SECONDS = 12 * 3600
     settings.SESSION_IDLE_TIMEOUT_SECONDS = 14 * 24 * 3600
     admin, practitioner, assessor = (
@@ -184,20 +194,26 @@ def test_idle_timeout_is_shorter_for_admins_and_assessors(personas, settings):
     assert admin.session.get_expiry_age() == 12 * 3600
     assert assessor.session.get_expiry_age() == 12 * 3600
     assert practitioner.session.get_expiry_age() == 14 * 24 * 3600
-    thirteen_hours_ago = timezone.now() - timedelta(hours=13)
-    UserSession.objects.update(last_seen=thirteen_hours_ago)
+    _travel(monkeypatch, timedelta(hours=13))
     assert admin.get("/dashboard/").status_code == 302
     assert assessor.get("/dashboard/").status_code == 302
     assert practitioner.get("/dashboard/").status_code == 200
+    # The expired session no longer shows in alice's list once she signs in again.
+    again = _signed_in(personas.alice)
+    assert again.get("/account/sessions/").content.decode().count('data-testid="session-row"') == 1
 
 
-def test_activity_refreshes_last_seen(personas):
-    c = _signed_in(personas.pat)
+def test_activity_refreshes_last_seen_and_the_expiry(personas, settings, monkeypatch):
+    settings.SESSION_IDLE_TIMEOUT_PRIVILEGED_SECONDS = 12 * 3600
+    c = _signed_in(personas.alice)
+    # Active every 11 hours: never idle for 12, so still signed in after 33 hours.
+    for hours in (11, 22, 33):
+        later = _travel(monkeypatch, timedelta(hours=hours))
+        assert c.get("/dashboard/").status_code == 200
+        monkeypatch.undo()
     row = UserSession.objects.get(pk=c.session["_wfos_session_row"])
-    UserSession.objects.filter(pk=row.pk).update(last_seen=timezone.now() - timedelta(minutes=5))
-    c.get("/dashboard/")
-    row.refresh_from_db()
-    assert timezone.now() - row.last_seen < timedelta(minutes=1)
+    assert row.last_seen == later
+    assert row.ended is None
 
 
 def test_signing_out_removes_the_session_from_the_list(personas):
