@@ -48,7 +48,7 @@ class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
             "type": "apiKey",
             "in": "header",
             "name": "Authorization",
-            "description": "`Token <token>` (python manage.py issue_api_token EMAIL)",
+            "description": "`Token <token>`: create one under Account → API tokens (or manage.py issue_api_token EMAIL)",
         }
 
 

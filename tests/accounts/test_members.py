@@ -227,3 +227,18 @@ def test_invitation_page_sets_password_signs_in_and_lands_in_the_org(client, per
     me = client.get("/api/me/").json()
     assert me["email"] == "newbie@example.org" and me["active_organisation"] == "acme-ai"
     assert client.get(f"/invitations/{raw}/").status_code == 410  # reused
+
+
+def test_signed_in_invitee_with_an_account_accepts_from_the_page(client_for, personas):
+    _, raw = invitation_create(
+        organisation=personas.acme, email="gus@globex.example", role="practitioner", actor=personas.alice
+    )
+    assert "Sign in</a>, then accept" in client_for(None).get(f"/invitations/{raw}/").content.decode()
+    wrong = client_for(personas.pat)
+    assert wrong.post(f"/invitations/{raw}/").status_code == 403
+    assert not Membership.objects.filter(user=personas.gus, organisation=personas.acme).exists()
+    gus = client_for(personas.gus)
+    assert "Accept and join Acme AI" in gus.get(f"/invitations/{raw}/").content.decode()
+    resp = gus.post(f"/invitations/{raw}/")
+    assert resp.status_code == 302
+    assert gus.get("/api/me/").json()["active_organisation"] == "acme-ai"
