@@ -285,3 +285,16 @@ def test_another_users_token_cannot_be_revoked(personas):
     token = ApiToken.objects.get(user=personas.gus)
     assert _signed_in(personas.pat).post(f"/account/tokens/{token.pk}/revoke/").status_code == 404
     assert Client().get("/api/me/", HTTP_AUTHORIZATION=f"Token {raw}").status_code == 200
+
+
+def test_a_session_from_before_the_upgrade_is_recorded_on_its_next_request(personas, client_for):
+    c = client_for(personas.pat)
+    legacy = c.session
+    for key in ("_wfos_session_row", "_wfos_session_touched"):
+        legacy.pop(key, None)
+    legacy.save()
+    UserSession.objects.all().delete()
+    assert c.get("/dashboard/").status_code == 200
+    row = UserSession.objects.get(user=personas.pat)
+    assert c.session["_wfos_session_row"] == row.pk
+    assert c.get("/account/sessions/").content.decode().count('data-testid="session-row"') == 1
