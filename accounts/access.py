@@ -15,9 +15,9 @@ from typing import Any, TypeVar
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 
-from .models import Membership, Organisation, User
+from .models import Invitation, Membership, Organisation, User
 from .selectors import membership_get, memberships_of
 
 SESSION_KEY = "active_organisation_id"
@@ -139,3 +139,43 @@ def request_user(request: Any) -> User:
     user = request.user
     assert isinstance(user, User), "access must be checked before acting as the user"
     return user
+
+
+def is_org_admin(user: Any, organisation: Organisation) -> bool:
+    """Whether ``user`` is an admin of ``organisation`` (platform admins are not, by default)."""
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and Membership.objects.filter(user=user, organisation=organisation, role=Membership.ADMIN).exists()
+    )
+
+
+def access_membership_by_id(request: HttpRequest, membership_id: int, *, admin: bool = True) -> Membership:
+    """A membership of the active organisation: 404 for any other organisation's (checked first,
+    so an outsider learns nothing), then 403 unless the acting member is its admin (``admin``)."""
+    acting = require_membership(request)
+    m = (
+        Membership.objects.select_related("user", "organisation")
+        .filter(pk=membership_id, organisation_id=acting.organisation_id)
+        .first()
+    )
+    if m is None:
+        raise Http404("No such member.")
+    if admin and not acting.is_admin:
+        raise PermissionDenied("Only an organisation admin can do this.")
+    return m
+
+
+def access_invitation_by_id(request: HttpRequest, invitation_id: int) -> Invitation:
+    """An invitation of the active organisation (404 for another organisation's), for its admin
+    only (403)."""
+    acting = require_membership(request)
+    inv = (
+        Invitation.objects.select_related("organisation", "invited_by")
+        .filter(pk=invitation_id, organisation_id=acting.organisation_id)
+        .first()
+    )
+    if inv is None:
+        raise Http404("No such invitation.")
+    if not acting.is_admin:
+        raise PermissionDenied("Only an organisation admin can do this.")
+    return inv

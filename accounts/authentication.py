@@ -9,7 +9,8 @@ from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
 from .models import User
-from .services import api_token_authenticate
+from .services import api_token_check
+from .services.tokens import TokenRejected
 
 
 class TokenAuthentication(authentication.BaseAuthentication):
@@ -27,10 +28,12 @@ class TokenAuthentication(authentication.BaseAuthentication):
             raw = header[1].decode()
         except UnicodeError:
             raise exceptions.AuthenticationFailed("Invalid token.") from None
-        user = api_token_authenticate(raw)
-        if user is None:
-            raise exceptions.AuthenticationFailed("Invalid or revoked token.")
-        return (user, None)
+        try:
+            token = api_token_check(raw)
+        except TokenRejected as exc:
+            # The code (token_expired, token_revoked, token_invalid) becomes the JSON "error".
+            raise exceptions.AuthenticationFailed(exc.message, code=exc.code) from None
+        return (token.user, None)
 
     def authenticate_header(self, request: Request) -> str:
         return self.keyword
@@ -45,7 +48,7 @@ class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
             "type": "apiKey",
             "in": "header",
             "name": "Authorization",
-            "description": "`Token <token>` (python manage.py issue_api_token EMAIL)",
+            "description": "`Token <token>`: create one under Account → API tokens (or manage.py issue_api_token EMAIL)",
         }
 
 

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from django.conf import settings
+import hashlib
+import secrets
+from datetime import timedelta
 
-from .models import Membership, Organisation, User
+from django.conf import settings
+from django.utils import timezone
+
+from .models import Invitation, Membership, Organisation, User
 
 ORGANISATIONS = [("Acme AI", "acme-ai", "mid_market"), ("Globex", "globex", "enterprise")]
 USERS = [
@@ -36,3 +41,23 @@ def seed(log: list[str]) -> None:
             log.append(f"user {email}")
         if org_slug and role:
             Membership.objects.get_or_create(user=user, organisation=orgs[org_slug], defaults={"role": role})
+    _seed_invitation(orgs["acme-ai"], log)
+
+
+def _seed_invitation(org: Organisation, log: list[str]) -> None:
+    """One pending invitation, so Acme's admin sees the list working. Its link was never
+    e-mailed (the secret is thrown away): "Re-send" mails a fresh one."""
+    email = "newcomer@acme.example"
+    if Invitation.objects.filter(organisation=org, email=email).exists():
+        return
+    now = timezone.now()
+    Invitation.objects.create(
+        organisation=org,
+        email=email,
+        role=Membership.PRACTITIONER,
+        token_hash=hashlib.sha256(secrets.token_bytes(32)).hexdigest(),
+        invited_by=User.objects.filter(email="alice@acme.example").first(),
+        sent=now,
+        expires=now + timedelta(days=7),
+    )
+    log.append(f"invitation {email}")

@@ -13,3 +13,51 @@ class SignInForm(forms.Form):
 class SwitchOrganisationForm(forms.Form):
     organisation = forms.IntegerField(min_value=1)
     next = forms.CharField(required=False, max_length=500)
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "off"}))
+    role = forms.ChoiceField(choices=[("practitioner", "Practitioner"), ("admin", "Organisation admin")])
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=[("practitioner", "Practitioner"), ("admin", "Organisation admin")])
+
+
+class AcceptInvitationForm(forms.Form):
+    """The invitee's new account: a name and a password typed twice (validators in the service)."""
+
+    name = forms.CharField(
+        max_length=150, required=False, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    password1 = forms.CharField(
+        label="Password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    password2 = forms.CharField(
+        label="Password again",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        if data.get("password1") and data.get("password2") and data["password1"] != data["password2"]:
+            self.add_error("password2", "The two passwords differ.")
+        return data
+
+
+LIFETIME_CHOICES = [
+    ("30", "30 days"),
+    ("90", "90 days"),
+    ("365", "365 days"),
+    ("never", "Never expires (admins only)"),
+]
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(max_length=100, widget=forms.TextInput(attrs={"placeholder": "e.g. CI pipeline"}))
+    lifetime = forms.ChoiceField(choices=LIFETIME_CHOICES, initial="90")
+
+    def lifetime_days(self) -> int | None:
+        value = self.cleaned_data["lifetime"]
+        return None if value == "never" else int(value)

@@ -2,11 +2,19 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views
+from . import security_views, views
 
 app_name = "accounts"
 urlpatterns = [
     path("sign-in/", views.sign_in, name="login"),
     path("sign-out/", views.sign_out, name="logout"),
     path("organisation/switch/", views.switch, name="switch"),
+]
+
+# Forgotten password (Django's views, throttled): reachable from the sign-in page.
+urlpatterns += [
+    path("password-reset/", security_views.password_reset, name="password_reset"),
+    path("password-reset/sent/", security_views.password_reset_done, name="password_reset_done"),
+    path("reset/<uidb64>/<token>/", security_views.password_reset_confirm, name="password_reset_confirm"),
+    path("reset/done/", security_views.password_reset_complete, name="password_reset_complete"),
 ]

@@ -136,6 +136,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.SessionActivityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -381,6 +382,16 @@ for _proxy in TRUSTED_PROXIES:
     except ValueError:
         raise ImproperlyConfigured(f"WORKFLOWOS_TRUSTED_PROXIES: {_proxy!r} is not an IP or CIDR.") from None
 RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
+# --- Sessions and passwords (accounts: members, sessions, tokens) --------------------------------
+# A session ends after this long without a request (refreshed at most once a minute on
+# activity). Assessors and admins (platform or organisation) get the shorter one.
+SESSION_IDLE_TIMEOUT_PRIVILEGED_SECONDS = env_int("SESSION_IDLE_TIMEOUT_PRIVILEGED_SECONDS", 12 * 3600)
+SESSION_IDLE_TIMEOUT_SECONDS = env_int("SESSION_IDLE_TIMEOUT_SECONDS", 14 * 24 * 3600)
+# A password-reset link works once, for this long.
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3600)
+# Reset requests per e-mail address and per client address ("N/s|m|h|d").
+PASSWORD_RESET_RATE_EMAIL = env_str("PASSWORD_RESET_RATE_EMAIL", "3/h")
+PASSWORD_RESET_RATE_IP = env_str("PASSWORD_RESET_RATE_IP", "20/h")
 VERIFY_RATE = env_str("VERIFY_RATE", "120/m")
 # Per-organisation limits on simulations and exports together (core/quotas.py), counted from the
 # job rows: starts in the last hour, and jobs queued or running at once. 0 turns a limit off.

@@ -13,6 +13,8 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("favicon.ico", core_views.favicon),
     path("accounts/", include("accounts.urls")),
+    path("account/", include("accounts.urls_account")),
+    path("", include("accounts.urls_org")),
     path("psf/", include("psf.urls")),
     path("api/", include("psf.api.urls")),
     path("api/me/", accounts_api.me, name="api-me"),
