@@ -9,7 +9,9 @@ request.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import logging
 from datetime import timedelta
 
 from django.conf import settings
@@ -20,6 +22,8 @@ from core.audit import audit_event_append
 
 from ..models import Membership, User, UserSession
 
+log = logging.getLogger(__name__)
+
 
 def _ended_cache_key(row_id: int) -> str:
     return f"accounts:session-ended:{row_id}"
@@ -29,11 +33,18 @@ def _mark_ended(row_ids: list[int]) -> None:
     """Tell the middleware at once (a cache read per request); the row's ``ended`` stays the
     truth it re-reads at least once a minute, so a lost cache delays a sign-out by a minute."""
     ttl = max(settings.SESSION_IDLE_TIMEOUT_SECONDS, settings.SESSION_IDLE_TIMEOUT_PRIVILEGED_SECONDS)
-    cache.set_many({_ended_cache_key(pk): True for pk in row_ids}, timeout=ttl)
+    with contextlib.suppress(Exception):  # without the cache, the row's `ended` is checked instead
+        cache.set_many({_ended_cache_key(pk): True for pk in row_ids}, timeout=ttl)
 
 
 def session_ended_recently(row_id: int) -> bool:
-    return bool(cache.get(_ended_cache_key(row_id)))
+    """Whether the session was ended elsewhere: the cache's flag, or the row when the cache (Redis)
+    is down, so a cache outage neither breaks signed-in pages nor keeps an ended session alive."""
+    try:
+        return bool(cache.get(_ended_cache_key(row_id)))
+    except Exception:
+        log.warning("session cache unavailable; checking the session row", exc_info=True)
+        return UserSession.objects.filter(pk=row_id, ended__isnull=False).exists()
 
 
 def session_key_hash(key: str) -> str:
