@@ -16,7 +16,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
-from .jobs import is_database_error
+from lib.jobs import is_database_error
 
 log = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from accounts.access import active_membership, is_assessor, login_required_page
+from lib.jobs import is_database_error
 
-from .jobs import is_database_error
 from .middleware import database_unavailable
 from .models import WorkerHeartbeat
 

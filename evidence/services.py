@@ -36,7 +36,11 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from accounts.models import Organisation
-from core.jobs import (
+from evidence.bundle import write_bundle
+from lib.canonical import sha256_hex
+from lib.errors import DomainError, ErrorItem
+from lib.instance_keys import instance_ring
+from lib.jobs import (
     duration_text,
     heartbeat_seconds,
     is_database_error,
@@ -44,10 +48,6 @@ from core.jobs import (
     stale_after,
     time_limits,
 )
-from evidence.bundle import write_bundle
-from lib.canonical import sha256_hex
-from lib.errors import DomainError, ErrorItem
-from lib.instance_keys import instance_ring
 from lib.pdf import render_pdf, static_base_url
 from psf.selectors import rubric_version_current
 from studio.analysis_service import analysis_for_version

@@ -12,7 +12,7 @@ from typing import Any
 from celery import shared_task
 from django.conf import settings
 
-from core.jobs import DATABASE_ERRORS
+from lib.jobs import DATABASE_ERRORS
 
 from .services import export_requeue_stale, export_run, export_sweep_stale
 

@@ -34,9 +34,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from core.jobs import duration_text, is_database_error, requeue_after, time_limits
 from lib.canonical import canonical_json, sha256_hex
 from lib.errors import DomainError, ErrorItem
+from lib.jobs import duration_text, is_database_error, requeue_after, time_limits
 from simulator.catalogue import SimulationCatalogue, load_simulation_catalogue
 from simulator.engine import SimulationCancelled, simulate
 from simulator.params import MAX_REQUESTS, check_request_count, check_seed, parse_params

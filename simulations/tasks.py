@@ -12,7 +12,7 @@ from typing import Any
 from celery import shared_task
 from django.conf import settings
 
-from core.jobs import DATABASE_ERRORS
+from lib.jobs import DATABASE_ERRORS
 
 from .services import simulation_execute, simulation_requeue_stale, simulation_sweep_stale
 
