@@ -44,6 +44,7 @@ from lib.jobs import (
     duration_text,
     heartbeat_seconds,
     is_database_error,
+    recover_connection,
     requeue_after,
     stale_after,
     time_limits,
@@ -351,6 +352,7 @@ def _settle_failure(job_id: int, exc: Exception) -> None:
         )
         return
     if isinstance(exc, SoftTimeLimitExceeded):
+        recover_connection()
         soft, _hard = time_limits(TASK_NAME)
         log.warning("export %s stopped at its time limit of %s s", job_id, soft)
         _fail(

@@ -7,6 +7,7 @@ limits come from ``settings.JOB_TIME_LIMITS`` (``CELERY_TASK_ANNOTATIONS``)."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from celery import shared_task
@@ -15,6 +16,8 @@ from django.conf import settings
 from lib.jobs import DATABASE_ERRORS
 
 from .services import export_requeue_stale, export_run, export_sweep_stale
+
+log = logging.getLogger(__name__)
 
 
 @shared_task(
@@ -36,4 +39,8 @@ def export_render_task(self: Any, job_id: int) -> None:
 @shared_task(name="evidence.sweep_stale", ignore_result=True)
 def export_sweep_task() -> int:
     """Periodic (beat, ``JOB_SWEEP_SECONDS``): settle dead exports, publish lost ones again."""
-    return export_sweep_stale() + export_requeue_stale()
+    try:
+        return export_sweep_stale() + export_requeue_stale()
+    except DATABASE_ERRORS as exc:  # the next sweep will do it; no traceback every period
+        log.warning("export sweep skipped: the database is out of reach (%s)", type(exc).__name__)
+        return 0

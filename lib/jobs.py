@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, connection
 
 try:  # Django wraps driver errors, but one raised outside a query can arrive unwrapped
     import psycopg
@@ -57,3 +57,10 @@ def duration_text(seconds: float) -> str:
         return f"{minutes} min"
     hours, rest = divmod(minutes, 60)
     return f"{hours} h {rest} min" if rest else f"{hours} h"
+
+
+def recover_connection() -> None:
+    """After an exception raised asynchronously (the soft time limit) the query it interrupted may
+    have left the connection unusable: drop it, so recording the failure opens a fresh one."""
+    if not connection.in_atomic_block:
+        connection.close_if_unusable_or_obsolete()

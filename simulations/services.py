@@ -36,7 +36,7 @@ from kombu.exceptions import OperationalError
 
 from lib.canonical import canonical_json, sha256_hex
 from lib.errors import DomainError, ErrorItem
-from lib.jobs import duration_text, is_database_error, requeue_after, time_limits
+from lib.jobs import duration_text, is_database_error, recover_connection, requeue_after, time_limits
 from simulator.catalogue import SimulationCatalogue, load_simulation_catalogue
 from simulator.engine import SimulationCancelled, simulate
 from simulator.params import MAX_REQUESTS, check_request_count, check_seed, parse_params
@@ -315,6 +315,7 @@ def _settle_failure(run_id: int, exc: Exception) -> None:
     if is_database_error(exc):
         raise exc  # the task retries once the database is back
     if isinstance(exc, SoftTimeLimitExceeded):
+        recover_connection()
         soft, _hard = time_limits(TASK_NAME)
         log.warning("simulation %s stopped at its time limit of %s s", run_id, soft)
         _fail(

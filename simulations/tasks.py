@@ -7,6 +7,7 @@ come from ``settings.JOB_TIME_LIMITS`` (``CELERY_TASK_ANNOTATIONS``)."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from celery import shared_task
@@ -15,6 +16,8 @@ from django.conf import settings
 from lib.jobs import DATABASE_ERRORS
 
 from .services import simulation_execute, simulation_requeue_stale, simulation_sweep_stale
+
+log = logging.getLogger(__name__)
 
 
 @shared_task(
@@ -37,4 +40,8 @@ def simulation_run_task(self: Any, run_id: int) -> None:
 def simulation_sweep_task() -> int:
     """Periodic (beat, ``JOB_SWEEP_SECONDS``): settle dead runs, publish lost ones again. Reads
     of runs settle dead runs on their own too."""
-    return simulation_sweep_stale() + simulation_requeue_stale()
+    try:
+        return simulation_sweep_stale() + simulation_requeue_stale()
+    except DATABASE_ERRORS as exc:  # the next sweep will do it; no traceback every period
+        log.warning("simulation sweep skipped: the database is out of reach (%s)", type(exc).__name__)
+        return 0
