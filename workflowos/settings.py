@@ -203,9 +203,10 @@ if PRODUCTION and not REDIS_URL:
 
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
-# Redis timeouts: a broker that is down or hung answers in seconds, never hangs a web request.
+# Redis timeouts: a broker that is down answers at once and a hung one within about ten seconds
+# (two attempts, see CELERY_TASK_PUBLISH_RETRY_POLICY); a web request never hangs on it.
 REDIS_SOCKET_CONNECT_TIMEOUT = env_int("REDIS_SOCKET_CONNECT_TIMEOUT", 3)
-REDIS_SOCKET_TIMEOUT = env_int("REDIS_SOCKET_TIMEOUT", 5)
+REDIS_SOCKET_TIMEOUT = env_int("REDIS_SOCKET_TIMEOUT", 3)
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
@@ -215,7 +216,7 @@ if REDIS_URL:
         "socket_connect_timeout": REDIS_SOCKET_CONNECT_TIMEOUT,
         "socket_timeout": REDIS_SOCKET_TIMEOUT,
         "socket_keepalive": True,
-        "retry_on_timeout": True,
+        "retry_on_timeout": False,
         "health_check_interval": 25,
     }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
@@ -258,11 +259,12 @@ CELERY_BROKER_CONNECTION_TIMEOUT = env_int("CELERY_BROKER_CONNECTION_TIMEOUT", 4
 # A running task keeps going through a broker outage; the row holds its result, and a late ack
 # only means a harmless redelivery (the task sees the job is finished).
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
-# Publishing (starting a job from a web request) retries briefly, then fails: the user gets a
-# clear 503 within seconds instead of a hung page.
+# Publishing (starting a job from a web request) retries once, on a fresh connection (the pooled
+# one may have died with a Redis restart), then fails: the user gets a clear 503 within seconds
+# instead of a hung page.
 CELERY_TASK_PUBLISH_RETRY = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
-    "max_retries": env_int("CELERY_PUBLISH_MAX_RETRIES", 2),
+    "max_retries": env_int("CELERY_PUBLISH_MAX_RETRIES", 1),
     "interval_start": 0,
     "interval_step": 0.5,
     "interval_max": 1,

@@ -134,6 +134,11 @@ class RedisServer:
         wait_until(f"redis on {self.port}", lambda: port_open(self.port), 20, self.server.tail)
         return self
 
+    def hang(self) -> None:
+        """Freeze the server (SIGSTOP): connections are accepted by the kernel but never answered."""
+        assert self.server is not None
+        os.killpg(self.server.pid, signal.SIGSTOP)
+
     def stop(self) -> None:
         if self.server is not None:
             self.server.kill()
