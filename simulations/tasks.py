@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
     ignore_result=True,
     autoretry_for=DATABASE_ERRORS,
     max_retries=settings.JOB_DATABASE_RETRIES,
-    retry_backoff=2,
+    retry_backoff=1,
     retry_backoff_max=60,
     retry_jitter=False,
 )

@@ -293,8 +293,8 @@ CELERY_TASK_ANNOTATIONS = {
 JOB_STALE_SECONDS = env_int("WORKFLOWOS_JOB_STALE_SECONDS", 60)
 JOB_REQUEUE_SECONDS = env_int("WORKFLOWOS_JOB_REQUEUE_SECONDS", 10 * 60)
 JOB_SWEEP_SECONDS = env_int("WORKFLOWOS_JOB_SWEEP_SECONDS", 30)
-# A task that cannot reach the database is retried with backoff up to this many times; after
-# that the sweep picks the job up again.
+# A task that cannot reach the database is retried with backoff (1, 2, 4 … 60 s) up to this many
+# times, which rides out about seven minutes of outage; after that the sweep picks the job up.
 JOB_DATABASE_RETRIES = env_int("WORKFLOWOS_JOB_DATABASE_RETRIES", 12)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Daily reminders of review SLAs due soon or overdue (also: manage.py assessment_sla_reminders).

@@ -2,7 +2,7 @@
 verify API answer 503 with a clear message and ``Retry-After`` (never 500, never a traceback or a
 host name); /healthz names the database; once PostgreSQL is back, the same requests work again.
 
-Run: ``DJANGO_ENV=test .venv/bin/pytest tests/faults/test_database_down.py -q`` (about 25 s).
+Run: ``DJANGO_ENV=test .venv/bin/pytest tests/faults/test_database_down.py -q`` (about 15 s).
 """
 
 from __future__ import annotations

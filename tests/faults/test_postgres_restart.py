@@ -5,7 +5,7 @@ No job may end acknowledged-but-unrun or falsely failed: the running one loses i
 mid-run and is retried; the queued ones, delivered while the database is down, are retried with
 backoff instead of being acknowledged into ``OperationalError``. Every run ends ``done``.
 
-Run: ``DJANGO_ENV=test .venv/bin/pytest tests/faults/test_postgres_restart.py -q`` (about 60 s).
+Run: ``DJANGO_ENV=test .venv/bin/pytest tests/faults/test_postgres_restart.py -q`` (about 30 s).
 """
 
 from __future__ import annotations
@@ -29,9 +29,9 @@ pytestmark = [pytest.mark.integration]
 
 PG_PORT = 18350
 REDIS_PORT = 18302
-RUNS = 5
-N = 300_000  # about 3 s each on the long chain
-DOWN_SECONDS = 8
+RUNS = 4
+N = 200_000  # about 2 s each on the long chain
+DOWN_SECONDS = 5
 
 
 def test_queued_and_running_jobs_all_finish_across_a_postgres_restart(work):

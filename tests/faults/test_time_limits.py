@@ -2,7 +2,7 @@
 export that run past their soft limit (set to a few seconds through the environment) stop and end
 failed with a message that names the limit; the worker carries on with the next job.
 
-Run: ``DJANGO_ENV=test .venv/bin/pytest tests/faults/test_time_limits.py -q`` (about 40 s).
+Run: ``DJANGO_ENV=test .venv/bin/pytest tests/faults/test_time_limits.py -q`` (about 20 s).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ runs to done on the surviving worker.
 
 The heartbeat limit is set short through the environment (``WORKFLOWOS_JOB_STALE_SECONDS``).
 
-Run: ``DJANGO_ENV=test .venv/bin/pytest tests/faults/test_worker_killed.py -q`` (about 60 s).
+Run: ``DJANGO_ENV=test .venv/bin/pytest tests/faults/test_worker_killed.py -q`` (about 45 s).
 """
 
 from __future__ import annotations
