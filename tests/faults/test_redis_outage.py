@@ -1,7 +1,8 @@
 """Redis down for 30 s, then back, under a real gunicorn and a real Celery worker.
 
 - The worker does not exit: it keeps reconnecting and, once Redis is back, runs the next job (the
-  same process, same pid).
+  same process, same pid). A run that was running when Redis went away finishes; a run that was
+  waiting in Redis (lost with it: no persistence) is published again by the sweep (beat).
 - Starting a job during the outage answers 503 ``queue_unavailable`` with a clear message, whether
   Redis is gone or hung (SIGSTOP: connections accepted, never answered); publishing never hangs
   (the request has a 20 s client timeout). The attempt is kept, visibly failed ("queue
@@ -18,6 +19,7 @@ from typing import Any
 import pytest
 
 from tests.faults.servers import CeleryWorker, RedisServer, Web, app_env, wait_until
+from tests.simulations.test_worker_integration import heavy_workflow
 from tests.simulations.worker import database_url
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -35,19 +37,26 @@ def run_row(run_id: int) -> Any:
 
 
 def test_workers_ride_out_a_redis_outage_and_starts_during_it_answer_503(instance, work):
+    heavy = heavy_workflow(instance.personas).pk
     redis = RedisServer(REDIS_PORT, work).start()
-    env = app_env(work, database_url=database_url(), redis_url=redis.url)
+    env = app_env(
+        work,
+        database_url=database_url(),
+        redis_url=redis.url,
+        WORKFLOWOS_JOB_REQUEUE_SECONDS=str(OUTAGE_SECONDS - 10),
+        WORKFLOWOS_JOB_SWEEP_SECONDS="5",
+    )
     web = worker = None
     try:
         web = Web(WEB_PORT, env, work)
-        worker = CeleryWorker("outage", env, work).wait_ready()
+        worker = CeleryWorker("outage", env, work, beat=True).wait_ready()
         pid = worker.pid
         wf = instance.workflow.pk
 
-        def start(**body: Any) -> tuple[int, Any]:
+        def start(workflow: int = wf, **body: Any) -> tuple[int, Any]:
             return web.json(
                 "POST",
-                f"/api/workflows/{wf}/simulations/",
+                f"/api/workflows/{workflow}/simulations/",
                 token=instance.token,
                 body=body,
                 timeout=CLIENT_TIMEOUT,
@@ -64,6 +73,15 @@ def test_workers_ride_out_a_redis_outage_and_starts_during_it_answer_503(instanc
         status, before = start(n=2_000, seed=1)
         assert status == 202, before
         assert finished(before["id"]).status == "done"
+
+        # A long run on the worker, and one waiting behind it in Redis.
+        status, running = start(heavy, n=1_000_000, seed=5)
+        assert status == 202, running
+        wait_until(
+            "the long run to make progress", lambda: run_row(running["id"]).progress_done > 0, 60, worker.tail
+        )
+        status, waiting = start(n=2_000, seed=6)
+        assert status == 202 and run_row(waiting["id"]).status == "queued", waiting
 
         # --- Redis goes away for 30 s: gone (connections refused), then hung (a fresh server that
         #     accepts connections and never answers), then gone again ---
@@ -87,7 +105,7 @@ def test_workers_ride_out_a_redis_outage_and_starts_during_it_answer_503(instanc
         from evidence.models import ExportJob
         from simulations.models import SimulationRun
 
-        kept = SimulationRun.objects.filter(pk__gt=before["id"])
+        kept = SimulationRun.objects.filter(pk__gt=waiting["id"])
         assert [(r.status, r.failure) for r in kept] == [("failed", "queue_unavailable")] * 2
         status, shown = web.json("GET", f"/api/simulations/{kept[0].pk}/", token=instance.token)
         assert status == 200 and shown["failure"] == "queue_unavailable" and "unavailable" in shown["error"]
@@ -104,6 +122,8 @@ def test_workers_ride_out_a_redis_outage_and_starts_during_it_answer_503(instanc
         assert status == 202, after
         done = finished(after["id"])
         assert done.status == "done", done.error
+        assert finished(running["id"]).status == "done"  # it ran on through the outage
+        assert finished(waiting["id"]).status == "done"  # its lost message was published again
         assert worker.alive() and worker.pid == pid  # the same worker process, not a restart
     finally:
         for process in (worker, web):
