@@ -19,7 +19,6 @@ import logging
 import os
 import re
 import secrets
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -27,9 +26,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -41,9 +39,10 @@ from lib.canonical import sha256_hex
 from lib.errors import DomainError, ErrorItem
 from lib.instance_keys import instance_ring
 from lib.jobs import (
+    Heartbeat,
     duration_text,
-    heartbeat_seconds,
     is_database_error,
+    is_time_limit,
     recover_connection,
     requeue_after,
     stale_after,
@@ -299,71 +298,10 @@ def _progress(job_id: int, percent: int, step: str) -> None:
         raise ExportCancelled()
 
 
-def _fail(job_id: int, message: str, failure: str = ERROR) -> None:
-    ExportJob.objects.filter(pk=job_id).exclude(status__in=[ExportJob.DONE, ExportJob.CANCELLED]).update(
-        status=ExportJob.FAILED, failure=failure, error=message[:2000], finished=timezone.now()
+def _fail(job_id: int, message: str) -> None:
+    ExportJob.objects.filter(pk=job_id).exclude(status=ExportJob.DONE).update(
+        status=ExportJob.FAILED, error=message[:2000], finished=timezone.now()
     )
-
-
-class _Heartbeat:
-    """Beats the job's heartbeat from a thread while the worker renders: laying out a large pack
-    is one long call with no progress in between. Not started inside a transaction (eager unit
-    tests), where a second connection would wait on the first one's locks."""
-
-    def __init__(self, job_id: int) -> None:
-        self.job_id = job_id
-        self.stop_event = threading.Event()
-        self.thread: threading.Thread | None = None
-
-    def start(self) -> _Heartbeat:
-        if not connection.in_atomic_block:
-            self.thread = threading.Thread(
-                target=self._run, name=f"export-{self.job_id}-heartbeat", daemon=True
-            )
-            self.thread.start()
-        return self
-
-    def _run(self) -> None:
-        from django.db import connections
-
-        interval = heartbeat_seconds(stale_after())
-        try:
-            while not self.stop_event.wait(interval):
-                try:
-                    _beat(self.job_id)
-                except Exception:  # a missed beat must never break the export; the next may land
-                    log.warning("export %s: heartbeat not written", self.job_id, exc_info=True)
-        finally:
-            connections.close_all()
-
-    def stop(self) -> None:
-        self.stop_event.set()
-        if self.thread is not None:
-            self.thread.join(timeout=30)
-
-
-def _settle_failure(job_id: int, exc: Exception) -> None:
-    """End the job after an unexpected error (or a cancel), with a message that says what happened."""
-    if is_database_error(exc):
-        raise exc  # the task retries once the database is back
-    if isinstance(exc, ExportCancelled):
-        ExportJob.objects.filter(pk=job_id, status=ExportJob.RUNNING).update(
-            status=ExportJob.CANCELLED, step="Cancelled", finished=timezone.now()
-        )
-        return
-    if isinstance(exc, SoftTimeLimitExceeded):
-        recover_connection()
-        soft, _hard = time_limits(TASK_NAME)
-        log.warning("export %s stopped at its time limit of %s s", job_id, soft)
-        _fail(
-            job_id,
-            f"The export ran longer than its time limit ({duration_text(soft)}) and was stopped. "
-            "Export fewer workflows at a time, or ask an administrator to raise EXPORT_SOFT_TIME_LIMIT.",
-            TIME_LIMIT,
-        )
-        return
-    log.exception("export %s failed", job_id, exc_info=exc)
-    _fail(job_id, f"The export failed with an internal error ({type(exc).__name__}); it has been logged.")
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
@@ -447,7 +385,7 @@ def export_run(*, job_id: int, task_id: str | None = None) -> ExportJob | None:
     if job is None:
         log.info("export %s: nothing to do", job_id)
         return ExportJob.objects.filter(pk=job_id).first()
-    heartbeat = _Heartbeat(job_id).start()
+    heartbeat = Heartbeat(partial(_beat, job_id), f"export-{job_id}-heartbeat").start()
     try:
         rendered = render_pack(job=job, progress=partial(_progress, job_id))
         _progress(job_id, 90, "Signing the bundle")
@@ -481,6 +419,36 @@ def export_run(*, job_id: int, task_id: str | None = None) -> ExportJob | None:
 
 
 # --- faults -------------------------------------------------------------------------------------
+
+
+def _settle_failure(job_id: int, exc: Exception) -> None:
+    """End the job after an unexpected error (or a cancel), with a message that says what happened."""
+    if is_database_error(exc):
+        raise exc  # the task retries once the database is back
+    if isinstance(exc, ExportCancelled):
+        ExportJob.objects.filter(pk=job_id, status=ExportJob.RUNNING).update(
+            status=ExportJob.CANCELLED, step="Cancelled", finished=timezone.now()
+        )
+        return
+    if is_time_limit(exc):
+        recover_connection()
+        soft, _hard = time_limits(TASK_NAME)
+        log.warning("export %s stopped at its time limit of %s s", job_id, soft)
+        ExportJob.objects.filter(pk=job_id, status=ExportJob.RUNNING).update(
+            status=ExportJob.FAILED,
+            failure=TIME_LIMIT,
+            error=f"The export ran longer than its time limit ({duration_text(soft)}) and was stopped. "
+            "Export fewer workflows at a time, or ask an administrator to raise EXPORT_SOFT_TIME_LIMIT.",
+            finished=timezone.now(),
+        )
+        return
+    log.exception("export %s failed", job_id, exc_info=exc)
+    ExportJob.objects.filter(pk=job_id, status=ExportJob.RUNNING).update(
+        status=ExportJob.FAILED,
+        failure=ERROR,
+        error=f"The export failed with an internal error ({type(exc).__name__}); it has been logged.",
+        finished=timezone.now(),
+    )
 
 
 def export_sweep_stale(*, now: Any = None) -> int:

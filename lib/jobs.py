@@ -4,10 +4,14 @@ read from settings."""
 
 from __future__ import annotations
 
+import logging
+import threading
+from collections.abc import Callable
 from datetime import timedelta
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, connection
+from django.db import InterfaceError, OperationalError, connection, connections
 
 try:  # Django wraps driver errors, but one raised outside a query can arrive unwrapped
     import psycopg
@@ -23,8 +27,16 @@ DATABASE_ERRORS: tuple[type[Exception], ...] = (OperationalError, InterfaceError
 HEARTBEAT_SECONDS = 5.0
 
 
+log = logging.getLogger(__name__)
+
+
 def is_database_error(exc: BaseException | None) -> bool:
     return isinstance(exc, DATABASE_ERRORS)
+
+
+def is_time_limit(exc: BaseException | None) -> bool:
+    """The task ran past its soft time limit (Celery raised it inside the task)."""
+    return isinstance(exc, SoftTimeLimitExceeded)
 
 
 def stale_after() -> timedelta:
@@ -64,3 +76,37 @@ def recover_connection() -> None:
     have left the connection unusable: drop it, so recording the failure opens a fresh one."""
     if not connection.in_atomic_block:
         connection.close_if_unusable_or_obsolete()
+
+
+class Heartbeat:
+    """Calls ``beat`` every few seconds from a thread while a job runs one long call with no
+    progress in between (laying out a large PDF). Not started inside a transaction (eager unit
+    tests), where the thread's own connection would wait on the caller's locks."""
+
+    def __init__(self, beat: Callable[[], object], name: str) -> None:
+        self.beat = beat
+        self.name = name
+        self.stop_event = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def start(self) -> Heartbeat:
+        if not connection.in_atomic_block:
+            self.thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+            self.thread.start()
+        return self
+
+    def _run(self) -> None:
+        interval = heartbeat_seconds(stale_after())
+        try:
+            while not self.stop_event.wait(interval):
+                try:
+                    self.beat()
+                except Exception:  # a missed beat must never break the job; the next may land
+                    log.warning("%s: heartbeat not written", self.name, exc_info=True)
+        finally:
+            connections.close_all()  # this thread's own connection
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        if self.thread is not None:
+            self.thread.join(timeout=30)
