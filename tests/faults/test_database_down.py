@@ -37,7 +37,8 @@ def no_leak(body: bytes) -> bool:
 
 def test_pages_and_apis_answer_503_while_postgres_is_down(work):
     pg = PostgresCluster(PG_PORT).init()
-    env = app_env(work, database_url=pg.url())
+    # Persistent connections with health checks, as in production: each broken one is replaced.
+    env = app_env(work, database_url=pg.url(), DB_CONN_MAX_AGE="60")
     web = None
     try:
         manage(env, "migrate", "-v0")
