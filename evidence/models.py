@@ -14,8 +14,14 @@ from accounts.models import Organisation
 
 
 class ExportJob(models.Model):
-    QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
-    STATUSES = [(QUEUED, "Queued"), (RUNNING, "Running"), (DONE, "Done"), (FAILED, "Failed")]
+    QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
+    STATUSES = [
+        (QUEUED, "Queued"),
+        (RUNNING, "Running"),
+        (DONE, "Done"),
+        (FAILED, "Failed"),
+        (CANCELLED, "Cancelled"),
+    ]
     WORKFLOWS, SUBMISSION = "workflows", "submission"
     SCOPES = [(WORKFLOWS, "Workflows"), (SUBMISSION, "Assessment submission")]
 
@@ -45,7 +51,14 @@ class ExportJob(models.Model):
     content_hash = models.CharField(max_length=64, blank=True, db_index=True)  # of the pack's artefacts
     signing_kid = models.CharField(max_length=100, blank=True)
     error = models.TextField(blank=True)
+    # Why a job failed, for code rather than people:
+    # worker_stopped | queue_unavailable | time_limit | invalid | error.
+    failure = models.CharField(max_length=30, blank=True)
+    cancel_requested = models.BooleanField(default=False)
     task_id = models.CharField(max_length=100, blank=True)
+    # The job's last sign of life: while queued, when it was last handed to the queue; while
+    # running, the worker's last beat. The periodic sweep reads it (evidence.services).
+    heartbeat = models.DateTimeField(null=True, blank=True)
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -63,7 +76,12 @@ class ExportJob(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in (self.DONE, self.FAILED)
+        return self.status in (self.DONE, self.FAILED, self.CANCELLED)
+
+    @property
+    def can_retry(self) -> bool:
+        """Failed or cancelled: the page offers to run the same export again."""
+        return self.status in (self.FAILED, self.CANCELLED)
 
     @property
     def reference(self) -> str:

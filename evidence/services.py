@@ -1,9 +1,15 @@
-"""Writes for evidence exports: request one (validate, pin versions, queue), and render it (the
-Celery task calls :func:`export_run`).
+"""Writes for evidence exports: request one (validate, pin versions, queue), render it (the
+Celery task calls :func:`export_run`), cancel it, run it again, and settle jobs whose worker died.
 
-A job's life: ``queued`` → ``running`` → ``done`` | ``failed``. Every state change is a
-conditional UPDATE on the row, so a re-delivered task (acks late) is harmless: a finished job is
-left alone, a running one is rendered again into the same files (written atomically).
+A job's life: ``queued`` → ``running`` → ``done`` | ``failed`` | ``cancelled``. Every state change
+is a conditional UPDATE on the row, so a re-delivered task (acks late), a cancel and the sweep can
+race without corrupting it: a finished job is left alone, a running one is rendered again into
+the same files (written atomically).
+
+``heartbeat`` is the job's last sign of life: while queued, when it was last handed to the queue;
+while running, a beat the worker writes every few seconds (a thread, since laying out a large PDF
+is one long call). The periodic sweep publishes again a queued job whose message was lost and
+settles a running one whose worker stopped or that ran past its time limit.
 """
 
 from __future__ import annotations
@@ -15,11 +21,13 @@ import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from kombu.exceptions import OperationalError
@@ -30,6 +38,16 @@ from evidence.bundle import write_bundle
 from lib import artefacts
 from lib.errors import DomainError, ErrorItem
 from lib.instance_keys import instance_ring
+from lib.jobs import (
+    Heartbeat,
+    duration_text,
+    is_database_error,
+    is_time_limit,
+    recover_connection,
+    requeue_after,
+    stale_after,
+    time_limits,
+)
 from lib.pdf import render_pdf, static_base_url
 from psf.selectors import rubric_version_current
 from studio.analysis_service import analysis_for_version
@@ -43,6 +61,14 @@ log = logging.getLogger(__name__)
 
 EXPORTS_DIR = "exports"
 MAX_WORKFLOWS = 20
+TASK_NAME = "evidence.export"
+# Why a job failed (ExportJob.failure).
+WORKER_STOPPED, QUEUE_UNAVAILABLE, TIME_LIMIT, ERROR = (
+    "worker_stopped",
+    "queue_unavailable",
+    "time_limit",
+    "error",
+)
 QUEUE_UNAVAILABLE_MESSAGE = (
     "The job queue is unavailable, so the export could not be started. Try again in a minute; "
     "if it persists, the broker (Redis) is down — see /healthz."
@@ -161,25 +187,89 @@ def export_submission(*, user: Any, submission: Any) -> ExportJob:
 def _enqueue(job_id: int) -> None:
     from .tasks import export_render_task
 
-    task_id = f"export-{job_id}-{secrets.token_hex(6)}"
-    ExportJob.objects.filter(pk=job_id).update(task_id=task_id)
+    task_id = _new_task_id(job_id)
+    ExportJob.objects.filter(pk=job_id).update(task_id=task_id, heartbeat=timezone.now())
     try:
         export_render_task.apply_async(args=[job_id], task_id=task_id)
     except (OperationalError, OSError) as exc:
         log.warning("could not queue export %s: %s", job_id, exc)
         ExportJob.objects.filter(pk=job_id, status=ExportJob.QUEUED).update(
-            status=ExportJob.FAILED, error=QUEUE_UNAVAILABLE_MESSAGE, finished=timezone.now()
+            status=ExportJob.FAILED,
+            failure=QUEUE_UNAVAILABLE,
+            error=QUEUE_UNAVAILABLE_MESSAGE,
+            finished=timezone.now(),
         )
         raise DomainError(QUEUE_UNAVAILABLE_MESSAGE, status=503, code="queue_unavailable") from None
+
+
+def _new_task_id(job_id: int) -> str:
+    return f"export-{job_id}-{secrets.token_hex(6)}"
+
+
+# --- cancel and retry ---------------------------------------------------------------------------
+
+
+class ExportCancelled(Exception):
+    """Raised inside a running export when its cancel was requested."""
+
+
+def export_cancel(*, job: ExportJob) -> ExportJob:
+    """Cancel an export. A queued one is cancelled at once; a running one is asked to stop and
+    stops at its next step (before any file is stored). Refused (409) once it has finished."""
+    now = timezone.now()
+    qs = ExportJob.objects.filter(pk=job.pk)
+    if not qs.filter(status=ExportJob.QUEUED).update(
+        status=ExportJob.CANCELLED, cancel_requested=True, step="Cancelled", finished=now
+    ) and not qs.filter(status=ExportJob.RUNNING).update(cancel_requested=True):
+        raise DomainError("This export has already finished.", status=409, code="conflict")
+    job.refresh_from_db()
+    return job
+
+
+def export_retry(*, job: ExportJob, user: Any) -> ExportJob:
+    """Start a new export of exactly what ``job`` pinned (the same workflow versions, or the same
+    DSA submission). Only a failed or cancelled export can be run again (409 otherwise)."""
+    if not job.can_retry:
+        raise DomainError("Only a failed or cancelled export can be run again.", status=409, code="conflict")
+    return export_request(
+        organisation=job.organisation,
+        user=user,
+        versions=list(job.versions.select_related("workflow")),
+        submission=job.submission,
+        title=job.title,
+    )
 
 
 # --- rendering ----------------------------------------------------------------------------------
 
 
-def _claim(job_id: int) -> ExportJob | None:
-    """Move the job to ``running``, or None when it has finished already (a re-delivered task)."""
-    claimed = ExportJob.objects.filter(pk=job_id, status__in=[ExportJob.QUEUED, ExportJob.RUNNING]).update(
-        status=ExportJob.RUNNING, started=timezone.now(), progress=1, step="Starting", error=""
+def _claim(job_id: int, task_id: str | None = None) -> ExportJob | None:
+    """Move the job to ``running``, or None when there is nothing to do.
+
+    Idempotent for re-delivered tasks: a job that is done or cancelled (or failed for a reason
+    other than its worker stopping) is left alone; a running one, or one whose worker stopped, is
+    rendered again from the start. A running job is restarted only by the delivery that claimed
+    it (``task_id``: a redelivery or a retry of the same task), never by a second message the
+    sweep published for it while it was queued.
+    """
+    running = Q(status=ExportJob.RUNNING)
+    if task_id is not None:
+        running &= Q(task_id=task_id)
+    claimable = Q(status=ExportJob.QUEUED) | running | Q(status=ExportJob.FAILED, failure=WORKER_STOPPED)
+    now = timezone.now()
+    ExportJob.objects.filter(claimable, pk=job_id, cancel_requested=True).update(
+        status=ExportJob.CANCELLED, step="Cancelled", finished=now
+    )
+    claimed = ExportJob.objects.filter(claimable, pk=job_id, cancel_requested=False).update(
+        status=ExportJob.RUNNING,
+        started=now,
+        heartbeat=now,
+        finished=None,
+        progress=1,
+        step="Starting",
+        error="",
+        failure="",
+        **({"task_id": task_id} if task_id is not None else {}),
     )
     if not claimed:
         return None
@@ -188,8 +278,21 @@ def _claim(job_id: int) -> ExportJob | None:
     ).get(pk=job_id)
 
 
+def _beat(job_id: int, **fields: Any) -> None:
+    """Write the heartbeat (and ``fields``). It also revives a job the sweep wrongly took for
+    dead: it is evidently alive."""
+    ExportJob.objects.filter(
+        Q(status=ExportJob.RUNNING) | Q(status=ExportJob.FAILED, failure=WORKER_STOPPED), pk=job_id
+    ).update(
+        status=ExportJob.RUNNING, failure="", error="", finished=None, heartbeat=timezone.now(), **fields
+    )
+
+
 def _progress(job_id: int, percent: int, step: str) -> None:
-    ExportJob.objects.filter(pk=job_id, status=ExportJob.RUNNING).update(progress=percent, step=step[:200])
+    """Record a step (it doubles as a heartbeat) and stop here if a cancel was requested."""
+    _beat(job_id, progress=percent, step=step[:200])
+    if ExportJob.objects.filter(pk=job_id, status=ExportJob.RUNNING, cancel_requested=True).exists():
+        raise ExportCancelled()
 
 
 def _fail(job_id: int, message: str) -> None:
@@ -261,17 +364,19 @@ def render_pack(*, job: ExportJob, progress: Any = None) -> RenderedPack:
     return RenderedPack(pack, html, rendered.pdf, rendered.pages, rendered.log.refused, rendered.log.served)
 
 
-def export_run(*, job_id: int) -> ExportJob | None:
+def export_run(*, job_id: int, task_id: str | None = None) -> ExportJob | None:
     """Render the PDF and the signed bundle of ``job_id`` and store them.
 
-    Called by the Celery task. Safe to call again for the same job (see :func:`_claim`). Errors end
-    the job as failed with a readable message; nothing is raised for them, so a broken export is
-    never retried in a loop.
+    Called by the Celery task (``task_id``: its delivery). Safe to call again for the same job (see
+    :func:`_claim`). Errors end the job as failed with a readable message; nothing is raised for
+    them, so a broken export is never retried in a loop. The exception: when the database is out
+    of reach the error is raised, for the task to retry once it is back.
     """
-    job = _claim(job_id)
+    job = _claim(job_id, task_id)
     if job is None:
         log.info("export %s: nothing to do", job_id)
         return ExportJob.objects.filter(pk=job_id).first()
+    heartbeat = Heartbeat(partial(_beat, job_id), f"export-{job_id}-heartbeat").start()
     try:
         rendered = render_pack(job=job, progress=partial(_progress, job_id))
         _progress(job_id, 90, "Signing the bundle")
@@ -309,6 +414,104 @@ def export_run(*, job_id: int) -> ExportJob | None:
     except DomainError as exc:
         _fail(job_id, "The export could not be made: " + "; ".join(exc.lines()))
     except Exception as exc:  # a worker must record the failure instead of leaving the job "running"
-        log.exception("export %s failed", job_id)
-        _fail(job_id, f"The export failed with an internal error ({type(exc).__name__}); it has been logged.")
+        _settle_failure(job_id, exc)
+    finally:
+        heartbeat.stop()
     return ExportJob.objects.filter(pk=job_id).first()
+
+
+# --- faults -------------------------------------------------------------------------------------
+
+
+def _settle_failure(job_id: int, exc: Exception) -> None:
+    """End the job after an unexpected error (or a cancel), with a message that says what happened."""
+    if is_database_error(exc):
+        raise exc  # the task retries once the database is back
+    if isinstance(exc, ExportCancelled):
+        ExportJob.objects.filter(pk=job_id, status=ExportJob.RUNNING).update(
+            status=ExportJob.CANCELLED, step="Cancelled", finished=timezone.now()
+        )
+        return
+    if is_time_limit(exc):
+        recover_connection()
+        soft, _hard = time_limits(TASK_NAME)
+        log.warning("export %s stopped at its time limit of %s s", job_id, soft)
+        ExportJob.objects.filter(pk=job_id, status=ExportJob.RUNNING).update(
+            status=ExportJob.FAILED,
+            failure=TIME_LIMIT,
+            error=f"The export ran longer than its time limit ({duration_text(soft)}) and was stopped. "
+            "Export fewer workflows at a time, or ask an administrator to raise EXPORT_SOFT_TIME_LIMIT.",
+            finished=timezone.now(),
+        )
+        return
+    log.exception("export %s failed", job_id, exc_info=exc)
+    ExportJob.objects.filter(pk=job_id, status=ExportJob.RUNNING).update(
+        status=ExportJob.FAILED,
+        failure=ERROR,
+        error=f"The export failed with an internal error ({type(exc).__name__}); it has been logged.",
+        finished=timezone.now(),
+    )
+
+
+def export_sweep_stale(*, now: Any = None) -> int:
+    """Settle running exports that can no longer finish, so nothing stays "running" forever: one
+    whose heartbeat stopped (its worker was killed or lost) or that has run past its hard time
+    limit ends failed with a message that says so. Runs on reads of an export and as a periodic
+    task. Returns the number of jobs settled."""
+    now = now or timezone.now()
+    _soft, hard = time_limits(TASK_NAME)
+    overdue = ExportJob.objects.filter(
+        status=ExportJob.RUNNING, started__lt=now - timedelta(seconds=hard) - stale_after()
+    ).update(
+        status=ExportJob.FAILED,
+        failure=TIME_LIMIT,
+        error=(
+            f"The export ran longer than its time limit ({duration_text(hard)}) and was stopped. "
+            "Run it again, or export fewer workflows at a time."
+        ),
+        finished=now,
+    )
+    cutoff = now - stale_after()
+    stale = Q(heartbeat__lt=cutoff) | Q(heartbeat__isnull=True, started__lt=cutoff)
+    stopped = ExportJob.objects.filter(stale, status=ExportJob.RUNNING).update(
+        status=ExportJob.FAILED,
+        failure=WORKER_STOPPED,
+        error=(
+            "The worker stopped while making this export "
+            f"(no heartbeat for {int(stale_after().total_seconds())} s). Run it again."
+        ),
+        finished=now,
+    )
+    return overdue + stopped
+
+
+def export_requeue_stale(*, now: Any = None, limit: int = 200) -> int:
+    """Publish again the queued exports that no worker picked up within ``JOB_REQUEUE_SECONDS``
+    (their message may have been lost when the broker restarted). A job that was in the queue
+    after all runs once: the first delivery claims it, the other finds nothing to do. Returns the
+    number of jobs published again (none while the broker is down)."""
+    from .tasks import export_render_task
+
+    now = now or timezone.now()
+    cutoff = now - requeue_after()
+    waiting = Q(heartbeat__lt=cutoff) | Q(heartbeat__isnull=True, created__lt=cutoff)
+    ids = list(
+        ExportJob.objects.filter(waiting, status=ExportJob.QUEUED)
+        .order_by("created")
+        .values_list("pk", flat=True)[:limit]
+    )
+    published = 0
+    for job_id in ids:
+        task_id = _new_task_id(job_id)
+        rows = ExportJob.objects.filter(pk=job_id, status=ExportJob.QUEUED)
+        if not rows.filter(waiting).update(task_id=task_id):
+            continue  # claimed or cancelled meanwhile
+        try:
+            export_render_task.apply_async(args=[job_id], task_id=task_id)
+        except (OperationalError, OSError) as exc:
+            log.warning("could not queue export %s again: %s", job_id, exc)
+            break  # the broker is down: the next sweep tries again
+        rows.update(heartbeat=timezone.now())
+        log.info("export %s waited in the queue too long; published again", job_id)
+        published += 1
+    return published

@@ -8,13 +8,14 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import login_required_page, member_required, require_membership
 from lib import artefacts
 from lib.errors import DomainError
 from studio.access import access_workflow_by_id
 
+from . import services as jobs
 from .access import access_export_by_id, access_submission_for_export
 from .forms import ExportWorkflowsForm
 from .models import ExportJob
@@ -108,11 +109,43 @@ def submission_evidence(request: HttpRequest, submission_id: int) -> HttpRespons
 @login_required_page
 def export_detail(request: HttpRequest, export_id: int) -> HttpResponse:
     """An export's status; while it runs, htmx polls the status panel every second."""
+    jobs.export_sweep_stale()  # a job whose worker died is shown as such, not "running" forever
     job = access_export_by_id(request, export_id)
     ctx = {"job": job, "poll_seconds": POLL_SECONDS}
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "evidence/_job_status_panel.html", ctx)
     return render(request, "evidence/detail.html", ctx)
+
+
+@require_POST
+@login_required_page
+def export_cancel_view(request: HttpRequest, export_id: int) -> HttpResponse:
+    """Cancel a queued or running export (whoever may see it may cancel it)."""
+    job = access_export_by_id(request, export_id)
+    try:
+        job = jobs.export_cancel(job=job)
+    except DomainError as exc:
+        messages.info(request, exc.message)
+    else:
+        if job.status == ExportJob.CANCELLED:
+            messages.success(request, f"Export {job.reference} cancelled.")
+        else:
+            messages.info(request, f"Cancelling export {job.reference}: it stops at its next step.")
+    return redirect("evidence:detail", export_id=job.pk)
+
+
+@require_POST
+@login_required_page
+def export_retry_view(request: HttpRequest, export_id: int) -> HttpResponse:
+    """Run a failed or cancelled export again, as a new export of the same pinned inputs."""
+    job = access_export_by_id(request, export_id)
+    try:
+        new = jobs.export_retry(job=job, user=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("evidence:detail", export_id=job.pk)
+    messages.success(request, f"Export {new.reference} started with the inputs of {job.reference}.")
+    return redirect("evidence:detail", export_id=new.pk)
 
 
 @require_GET

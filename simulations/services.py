@@ -5,6 +5,11 @@ A run's life: ``queued`` → ``running`` → ``done`` | ``failed`` | ``cancelled
 is a conditional UPDATE on the row, so a re-delivered task, a cancel and the stale-run sweep can
 race without corrupting it. The job state lives in the row (progress, heartbeat, result); Celery
 only carries the run id.
+
+``heartbeat`` is the run's last sign of life: while queued, when it was last handed to the queue;
+while running, the worker's last progress write. The periodic sweep reads it to publish again a
+queued run whose message was lost (a broker restart) and to settle a running one whose worker
+stopped.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
@@ -31,6 +37,7 @@ from core.quotas import job_quota_check
 from lib import artefacts
 from lib.canonical import canonical_json, sha256_hex
 from lib.errors import DomainError, ErrorItem
+from lib.jobs import duration_text, is_database_error, recover_connection, requeue_after, time_limits
 from simulator.catalogue import SimulationCatalogue, load_simulation_catalogue
 from simulator.engine import SimulationCancelled, simulate
 from simulator.params import MAX_REQUESTS, check_request_count, check_seed, parse_params
@@ -45,11 +52,11 @@ log = logging.getLogger(__name__)
 
 # Progress and heartbeat are written at most this often (and always at the end).
 PROGRESS_INTERVAL_SECONDS = 0.5
-# A running run whose heartbeat is older than this is taken for dead (its worker was killed).
-DEFAULT_STALE_SECONDS = 60
+TASK_NAME = "simulations.run"
 JOURNAL_DIR = "journals"
 
 WORKER_STOPPED, QUEUE_UNAVAILABLE, INVALID, ERROR = "worker_stopped", "queue_unavailable", "invalid", "error"
+TIME_LIMIT = "time_limit"
 QUEUE_UNAVAILABLE_MESSAGE = (
     "The job queue is unavailable, so the simulation could not be started. "
     "Nothing was lost: try again in a minute. If it persists, the broker (Redis) is down — see /healthz."
@@ -57,7 +64,8 @@ QUEUE_UNAVAILABLE_MESSAGE = (
 
 
 def stale_after() -> timedelta:
-    return timedelta(seconds=getattr(settings, "SIMULATION_STALE_SECONDS", DEFAULT_STALE_SECONDS))
+    """A running run whose heartbeat is older than this is taken for dead (its worker stopped)."""
+    return timedelta(seconds=getattr(settings, "SIMULATION_STALE_SECONDS", settings.JOB_STALE_SECONDS))
 
 
 def catalogue_version(catalogue: SimulationCatalogue) -> str:
@@ -144,8 +152,8 @@ def simulation_start(
 def _enqueue(run_id: int) -> None:
     from .tasks import simulation_run_task
 
-    task_id = f"simulation-{run_id}-{secrets.token_hex(6)}"
-    SimulationRun.objects.filter(pk=run_id).update(task_id=task_id)
+    task_id = _new_task_id(run_id)
+    SimulationRun.objects.filter(pk=run_id).update(task_id=task_id, heartbeat=timezone.now())
     if settings.CELERY_TASK_ALWAYS_EAGER:
         simulation_run_task.apply_async(args=[run_id], task_id=task_id)
         return
@@ -160,6 +168,10 @@ def _enqueue(run_id: int) -> None:
             finished=timezone.now(),
         )
         raise DomainError(QUEUE_UNAVAILABLE_MESSAGE, status=503, code="queue_unavailable") from None
+
+
+def _new_task_id(run_id: int) -> str:
+    return f"simulation-{run_id}-{secrets.token_hex(6)}"
 
 
 def simulation_rerun(*, run: SimulationRun, user: Any) -> SimulationRun:
@@ -220,15 +232,20 @@ class _Monitor:
         return SimulationRun.objects.filter(pk=self.run_id, cancel_requested=True).exists()
 
 
-def _claim(run_id: int) -> SimulationRun | None:
+def _claim(run_id: int, task_id: str | None = None) -> SimulationRun | None:
     """Move the run to ``running`` from scratch, or return None when there is nothing to do.
 
     Idempotent for re-delivered tasks: a run that is done or cancelled (or failed for a reason
     other than its worker stopping) is left alone; a running one, or one whose worker stopped,
-    restarts from the beginning (the result is deterministic, so nothing is lost).
+    restarts from the beginning (the result is deterministic, so nothing is lost). A running run
+    is restarted only by the delivery that claimed it (``task_id``: a redelivery or a retry of the
+    same task), never by a second message the sweep published for it while it was queued.
     """
-    claimable = Q(status__in=[SimulationRun.QUEUED, SimulationRun.RUNNING]) | Q(
-        status=SimulationRun.FAILED, failure=WORKER_STOPPED
+    running = Q(status=SimulationRun.RUNNING)
+    if task_id is not None:
+        running &= Q(task_id=task_id)
+    claimable = (
+        Q(status=SimulationRun.QUEUED) | running | Q(status=SimulationRun.FAILED, failure=WORKER_STOPPED)
     )
     now = timezone.now()
     SimulationRun.objects.filter(claimable, pk=run_id, cancel_requested=True).update(
@@ -243,6 +260,7 @@ def _claim(run_id: int) -> SimulationRun | None:
         failure="",
         error="",
         attempts=F("attempts") + 1,
+        **({"task_id": task_id} if task_id is not None else {}),
     )
     if not claimed:
         return None
@@ -255,14 +273,16 @@ def _fail(run_id: int, failure: str, message: str) -> None:
     ).update(status=SimulationRun.FAILED, failure=failure, error=message[:2000], finished=timezone.now())
 
 
-def simulation_execute(*, run_id: int) -> SimulationRun | None:
+def simulation_execute(*, run_id: int, task_id: str | None = None) -> SimulationRun | None:
     """Run the simulation of ``run_id`` to the end and store the report and the journal.
 
-    Called by the Celery task (and synchronously by the demo seeder). Safe to call again for the
-    same run: see :func:`_claim`. Errors end the run as failed with a readable message; nothing
-    is raised for them, so a broken run is never retried in a loop.
+    Called by the Celery task (``task_id``: its delivery) and synchronously by the demo seeder.
+    Safe to call again for the same run: see :func:`_claim`. Errors end the run as failed with a
+    readable message; nothing is raised for them, so a broken run is never retried in a loop.
+    The exception: when the database is out of reach the error is raised, for the task to retry
+    once it is back (the row cannot record anything meanwhile).
     """
-    run = _claim(run_id)
+    run = _claim(run_id, task_id)
     if run is None:
         log.info("simulation %s: nothing to do", run_id)
         return SimulationRun.objects.filter(pk=run_id).first()
@@ -288,16 +308,34 @@ def simulation_execute(*, run_id: int) -> SimulationRun | None:
         lines = exc.lines() if isinstance(exc, DomainError) else [str(exc)]
         _fail(run_id, INVALID, "The simulation could not run: " + "; ".join(lines))
     except Exception as exc:  # a worker must record the failure instead of leaving the run "running"
-        log.exception("simulation %s failed", run_id)
-        _fail(
-            run_id,
-            ERROR,
-            f"The simulation failed with an internal error ({type(exc).__name__}); it has been logged.",
-        )
+        _settle_failure(run_id, exc)
     else:
         if not stored:
             log.info("simulation %s finished but its row had moved on; result not stored", run_id)
     return SimulationRun.objects.filter(pk=run_id).first()
+
+
+def _settle_failure(run_id: int, exc: Exception) -> None:
+    """End the run after an unexpected error, with a message that says what happened."""
+    if is_database_error(exc):
+        raise exc  # the task retries once the database is back
+    if isinstance(exc, SoftTimeLimitExceeded):
+        recover_connection()
+        soft, _hard = time_limits(TASK_NAME)
+        log.warning("simulation %s stopped at its time limit of %s s", run_id, soft)
+        _fail(
+            run_id,
+            TIME_LIMIT,
+            f"The simulation ran longer than its time limit ({duration_text(soft)}) and was stopped. "
+            "Run it again with fewer requests, or ask an administrator to raise SIMULATION_SOFT_TIME_LIMIT.",
+        )
+        return
+    log.exception("simulation %s failed", run_id, exc_info=exc)
+    _fail(
+        run_id,
+        ERROR,
+        f"The simulation failed with an internal error ({type(exc).__name__}); it has been logged.",
+    )
 
 
 @dataclass(frozen=True)
@@ -374,14 +412,27 @@ def _store(run: SimulationRun, report: SimulationReport, monitor: _Monitor) -> b
 
 
 def simulation_sweep_stale(*, now: Any = None) -> int:
-    """Mark running runs whose heartbeat stopped as failed (their worker was killed or lost), so
-    nothing stays "running" forever. Runs on every read of runs and as a periodic task. Returns the
-    number of runs settled."""
+    """Settle running runs that can no longer finish, so nothing stays "running" forever: one
+    whose heartbeat stopped (its worker was killed or lost) or that has run past its hard time
+    limit ends failed with a message that says so. Runs on every read of runs and as a periodic
+    task. Returns the number of runs settled."""
     now = now or timezone.now()
+    _soft, hard = time_limits(TASK_NAME)
+    overdue = SimulationRun.objects.filter(
+        status=SimulationRun.RUNNING, started__lt=now - timedelta(seconds=hard) - stale_after()
+    ).update(
+        status=SimulationRun.FAILED,
+        failure=TIME_LIMIT,
+        error=(
+            f"The simulation ran longer than its time limit ({duration_text(hard)}) and was stopped. "
+            "Run it again with fewer requests."
+        ),
+        finished=now,
+    )
     seconds = int(stale_after().total_seconds())
     cutoff = now - stale_after()
     stale = Q(heartbeat__lt=cutoff) | Q(heartbeat__isnull=True, started__lt=cutoff)
-    return SimulationRun.objects.filter(stale, status=SimulationRun.RUNNING).update(
+    stopped = SimulationRun.objects.filter(stale, status=SimulationRun.RUNNING).update(
         status=SimulationRun.FAILED,
         failure=WORKER_STOPPED,
         error=(
@@ -390,3 +441,36 @@ def simulation_sweep_stale(*, now: Any = None) -> int:
         ),
         finished=now,
     )
+    return overdue + stopped
+
+
+def simulation_requeue_stale(*, now: Any = None, limit: int = 200) -> int:
+    """Publish again the queued runs that no worker picked up within ``JOB_REQUEUE_SECONDS`` (their
+    message may have been lost when the broker restarted). A run that was in the queue after all
+    runs once: the first delivery claims it and the other finds nothing to do. Runs as a periodic
+    task; returns the number of runs published again (none while the broker is down)."""
+    from .tasks import simulation_run_task
+
+    now = now or timezone.now()
+    cutoff = now - requeue_after()
+    waiting = Q(heartbeat__lt=cutoff) | Q(heartbeat__isnull=True, created__lt=cutoff)
+    ids = list(
+        SimulationRun.objects.filter(waiting, status=SimulationRun.QUEUED)
+        .order_by("created")
+        .values_list("pk", flat=True)[:limit]
+    )
+    published = 0
+    for run_id in ids:
+        task_id = _new_task_id(run_id)
+        rows = SimulationRun.objects.filter(pk=run_id, status=SimulationRun.QUEUED)
+        if not rows.filter(waiting).update(task_id=task_id):
+            continue  # claimed or cancelled meanwhile
+        try:
+            simulation_run_task.apply_async(args=[run_id], task_id=task_id)
+        except (OperationalError, OSError) as exc:
+            log.warning("could not queue simulation %s again: %s", run_id, exc)
+            break  # the broker is down: the next sweep tries again
+        rows.update(heartbeat=timezone.now())
+        log.info("simulation %s waited in the queue too long; published again", run_id)
+        published += 1
+    return published

@@ -140,6 +140,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Innermost, so it sees a view's exception first: database out of reach → 503, not 500.
+    "core.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "workflowos.urls"
@@ -262,9 +264,22 @@ if PRODUCTION and not REDIS_URL:
 
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
+# Redis timeouts: a broker that is down answers at once and a hung one within about ten seconds
+# (two attempts, see CELERY_TASK_PUBLISH_RETRY_POLICY); a web request never hangs on it.
+REDIS_SOCKET_CONNECT_TIMEOUT = env_int("REDIS_SOCKET_CONNECT_TIMEOUT", 3)
+REDIS_SOCKET_TIMEOUT = env_int("REDIS_SOCKET_TIMEOUT", 3)
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
+        # Longer than the longest hard time limit below, so a running task is never handed to a
+        # second worker while the first still holds it.
+        "visibility_timeout": 3600,
+        "socket_connect_timeout": REDIS_SOCKET_CONNECT_TIMEOUT,
+        "socket_timeout": REDIS_SOCKET_TIMEOUT,
+        "socket_keepalive": True,
+        "retry_on_timeout": False,
+        "health_check_interval": 25,
+    }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     _broker = VAR_DIR / "broker"
@@ -295,13 +310,70 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_CONNECTION_MAX_RETRIES = 3
 CELERY_TIMEZONE = "UTC"
+# A worker never gives up on the broker: after a Redis outage of any length it reconnects and
+# carries on (a retry cap would end the process for good).
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES: int | None = None
+CELERY_BROKER_CONNECTION_TIMEOUT = env_int("CELERY_BROKER_CONNECTION_TIMEOUT", 4)
+# A running task keeps going through a broker outage; the row holds its result, and a late ack
+# only means a harmless redelivery (the task sees the job is finished).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
+# Publishing (starting a job from a web request) retries once, on a fresh connection (the pooled
+# one may have died with a Redis restart), then fails: the user gets a clear 503 within seconds
+# instead of a hung page.
+CELERY_TASK_PUBLISH_RETRY = True
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": env_int("CELERY_PUBLISH_MAX_RETRIES", 1),
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 1,
+}
+# Time limits per task kind (seconds). At the soft limit the task stops and its job ends failed
+# with a message saying so; the hard limit kills a task wedged beyond that (prefork pool).
+JOB_TIME_LIMITS: dict[str, dict[str, int]] = {
+    "simulations.run": {
+        "soft": env_int("SIMULATION_SOFT_TIME_LIMIT", 20 * 60),
+        "hard": env_int("SIMULATION_HARD_TIME_LIMIT", 21 * 60),
+    },
+    "evidence.export": {
+        "soft": env_int("EXPORT_SOFT_TIME_LIMIT", 10 * 60),
+        "hard": env_int("EXPORT_HARD_TIME_LIMIT", 11 * 60),
+    },
+}
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 5 * 60)
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 6 * 60)
+CELERY_TASK_ANNOTATIONS = {
+    name: {"soft_time_limit": limits["soft"], "time_limit": limits["hard"]}
+    for name, limits in JOB_TIME_LIMITS.items()
+}
+# Jobs are watched by a periodic sweep (beat): a running job with no heartbeat for
+# JOB_STALE_SECONDS is settled as "the worker stopped"; a queued job not picked up within
+# JOB_REQUEUE_SECONDS is published again (a broker restart may have lost its message).
+JOB_STALE_SECONDS = env_int("WORKFLOWOS_JOB_STALE_SECONDS", 60)
+JOB_REQUEUE_SECONDS = env_int("WORKFLOWOS_JOB_REQUEUE_SECONDS", 10 * 60)
+JOB_SWEEP_SECONDS = env_int("WORKFLOWOS_JOB_SWEEP_SECONDS", 30)
+# A task that cannot reach the database is retried with backoff (1, 2, 4 … 60 s) up to this many
+# times, which rides out about seven minutes of outage; after that the sweep picks the job up.
+JOB_DATABASE_RETRIES = env_int("WORKFLOWOS_JOB_DATABASE_RETRIES", 12)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Daily reminders of review SLAs due soon or overdue (also: manage.py assessment_sla_reminders).
     "assessments-sla-reminders": {"task": "assessments.sla_reminders", "schedule": 24 * 3600},
+    # Settle dead jobs and publish lost ones again; a sweep not run within its period is dropped.
+    "simulations-sweep": {
+        "task": "simulations.sweep_stale",
+        "schedule": JOB_SWEEP_SECONDS,
+        "options": {"expires": JOB_SWEEP_SECONDS},
+    },
+    "evidence-sweep": {
+        "task": "evidence.sweep_stale",
+        "schedule": JOB_SWEEP_SECONDS,
+        "options": {"expires": JOB_SWEEP_SECONDS},
+    },
 }
+# /healthz: how many workers should be alive (0: at least one).
+EXPECTED_WORKERS = env_int("WORKFLOWOS_EXPECTED_WORKERS", 0)
 
 # --- Django REST framework and OpenAPI ------------------------------------------------------
 REST_FRAMEWORK = {

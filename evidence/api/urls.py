@@ -12,6 +12,8 @@ urlpatterns = [
     ),
     path("exports/", views.ExportsView.as_view(), name="api-exports"),
     path("exports/<int:export_id>/", views.ExportDetailView.as_view(), name="api-export"),
+    path("exports/<int:export_id>/cancel/", views.ExportCancelView.as_view(), name="api-export-cancel"),
+    path("exports/<int:export_id>/retry/", views.ExportRetryView.as_view(), name="api-export-retry"),
     path(
         "exports/<int:export_id>/evidence-pack.pdf",
         views.ExportPdfView.as_view(),

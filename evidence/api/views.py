@@ -27,7 +27,15 @@ from studio.selectors import version_get
 from ..access import access_export_by_id, access_submission_for_export
 from ..models import ExportJob
 from ..selectors import exports_for_organisation, exports_for_workflow
-from ..services import MAX_WORKFLOWS, export_request, export_submission, export_workflows
+from ..services import (
+    MAX_WORKFLOWS,
+    export_cancel,
+    export_request,
+    export_retry,
+    export_submission,
+    export_sweep_stale,
+    export_workflows,
+)
 from ..views import file_response
 
 JOB = inline_serializer(
@@ -51,7 +59,10 @@ JOB = inline_serializer(
         ),
         "submission": serializers.IntegerField(allow_null=True),
         "rubric": serializers.CharField(allow_null=True),
-        "status": serializers.ChoiceField(choices=["queued", "running", "done", "failed"]),
+        "status": serializers.ChoiceField(choices=["queued", "running", "done", "failed", "cancelled"]),
+        "cancel_requested": serializers.BooleanField(
+            help_text="A cancel was asked for; a running export stops at its next step."
+        ),
         "progress": inline_serializer(
             "EvidenceExportProgress",
             fields={
@@ -65,6 +76,17 @@ JOB = inline_serializer(
         "created_by": serializers.EmailField(allow_null=True),
         "error": serializers.CharField(
             allow_null=True, help_text="Why the export failed (failed jobs only)."
+        ),
+        "failure": serializers.ChoiceField(
+            choices=["worker_stopped", "queue_unavailable", "time_limit", "error"],
+            allow_null=True,
+            help_text="Why the export failed, for code (failed jobs only).",
+        ),
+        "cancel_url": serializers.URLField(
+            required=False, help_text="While queued or running: POST here to cancel."
+        ),
+        "retry_url": serializers.URLField(
+            required=False, help_text="When failed or cancelled: POST here to run the same export again."
         ),
         "pdf_url": serializers.URLField(required=False, help_text="When done: the PDF evidence pack."),
         "bundle_url": serializers.URLField(
@@ -137,13 +159,19 @@ def job_payload(job: ExportJob, request: Request) -> dict[str, Any]:
         "submission": job.submission_id,
         "rubric": job.rubric_version.key if job.rubric_version is not None else None,
         "status": job.status,
+        "cancel_requested": job.cancel_requested,
         "progress": {"percent": job.progress, "step": job.step},
         "created": job.created.isoformat(),
         "started": job.started.isoformat() if job.started else None,
         "finished": job.finished.isoformat() if job.finished else None,
         "created_by": job.created_by.email if job.created_by else None,
         "error": job.error or None,
+        "failure": job.failure or None,
     }
+    if not job.is_finished:
+        data["cancel_url"] = url + "cancel/"
+    if job.can_retry:
+        data["retry_url"] = url + "retry/"
     if job.status == ExportJob.DONE:
         data.update(
             pdf_url=url + "evidence-pack.pdf",
@@ -276,7 +304,39 @@ class ExportDetailView(APIView):
         tags=["evidence"],
     )
     def get(self, request: Request, export_id: int) -> Response:
+        export_sweep_stale()  # a job whose worker died is reported as such, not "running" forever
         return Response(job_payload(access_export_by_id(request._request, export_id), request))
+
+
+class ExportCancelView(APIView):
+    @extend_schema(
+        operation_id="export_cancel",
+        summary="Cancel an export",
+        description="A queued export is cancelled at once; a running one stops at its next step, before any file "
+        "is stored (`cancel_requested` is true until it does). 409 once the export has finished.",
+        request=None,
+        responses={202: JOB_RESPONSE, 403: ERROR, 404: ERROR, 409: ERROR},
+        tags=["evidence"],
+    )
+    def post(self, request: Request, export_id: int) -> Response:
+        job = export_cancel(job=access_export_by_id(request._request, export_id))
+        return Response(job_payload(job, request), status=status.HTTP_202_ACCEPTED)
+
+
+class ExportRetryView(APIView):
+    @extend_schema(
+        operation_id="export_retry",
+        summary="Run a failed or cancelled export again",
+        description="Starts a new export of the same pinned workflow versions (or the same DSA submission) and "
+        "answers 202 with the new job. 409 unless the export failed or was cancelled; 503 `queue_unavailable` "
+        "when the job queue is down.",
+        request=None,
+        responses={202: JOB_RESPONSE, 403: ERROR, 404: ERROR, 409: ERROR, 503: ERROR},
+        tags=["evidence"],
+    )
+    def post(self, request: Request, export_id: int) -> Response:
+        job = access_export_by_id(request._request, export_id)
+        return _accepted(export_retry(job=job, user=request.user), request)
 
 
 class _ExportFileView(APIView):

@@ -29,24 +29,6 @@ def test_unknown_api_path_is_json_404(client):
     assert resp.json()["error"] == "not_found"
 
 
-def test_healthz_names_what_is_down(client):
-    resp = client.get("/healthz")
-    body = resp.json()
-    assert body["checks"]["database"]["ok"] is True
-    assert body["checks"]["broker"]["ok"] is True
-    assert resp.status_code == 503  # no worker heartbeat in this test
-    assert body["down"] == ["worker"]
-
-
-def test_healthz_is_ok_with_a_fresh_worker_heartbeat(client):
-    from core.signals import beat_once
-
-    beat_once("worker@test")
-    resp = client.get("/healthz")
-    assert resp.status_code == 200, resp.json()
-    assert resp.json()["status"] == "ok"
-
-
 def test_dashboard_shows_active_organisation(client_for, personas):
     resp = client_for(personas.pat).get("/dashboard/")
     assert resp.status_code == 200

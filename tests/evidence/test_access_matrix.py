@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from evidence.models import ExportJob
 from tests.access import LOGIN, check_access
 from tests.evidence.helpers import fake_done, head, make_submission, make_workflow
 
@@ -68,6 +69,14 @@ POST_ROWS: list[tuple[str, str, dict[str, Any]]] = [
         "/api/workflows/{wf}/exports/",
         {"anonymous": 401, "other_org": 404, "assessor": 403, "admin": 403, "same_org": 202},
     ),
+    # Cancel and retry: whoever may see the export (members; the assigned assessor of a
+    # submission pack); everyone else as for seeing it.
+    ("POST", "/evidence/{queued}/cancel/", {**MEMBERS_ONLY_PAGE, "same_org": 302}),
+    ("POST", "/evidence/{failed}/retry/", {**MEMBERS_ONLY_PAGE, "same_org": 302}),
+    ("POST", "/evidence/{subfailed}/retry/", {**SUBMISSION_PAGE, "same_org": 302, "assessor": 302}),
+    ("POST", "/api/exports/{queued}/cancel/", {**MEMBERS_ONLY_API, "same_org": 202}),
+    ("POST", "/api/exports/{failed}/retry/", {**MEMBERS_ONLY_API, "same_org": 202}),
+    ("POST", "/api/exports/{subfailed}/retry/", {**SUBMISSION_API, "same_org": 202, "assessor": 202}),
 ]
 
 
@@ -81,7 +90,21 @@ def objects(personas) -> dict[str, Any]:
     )
     sub = make_submission(personas.acme, personas.alice, [head(wf)], assessor=personas.ada)
     subjob = fake_done(export_submission(user=personas.alice, submission=sub))
-    return {"wf": wf.pk, "job": job.pk, "sub": sub.pk, "subjob": subjob.pk}
+    queued = export_request(organisation=personas.acme, user=personas.pat, versions=[head(wf)], enqueue=False)
+    failed = export_request(organisation=personas.acme, user=personas.pat, versions=[head(wf)], enqueue=False)
+    subfailed = export_submission(user=personas.alice, submission=sub)
+    ExportJob.objects.filter(pk__in=[failed.pk, subfailed.pk]).update(
+        status=ExportJob.FAILED, error="Failed."
+    )
+    return {
+        "wf": wf.pk,
+        "job": job.pk,
+        "sub": sub.pk,
+        "subjob": subjob.pk,
+        "queued": queued.pk,
+        "failed": failed.pk,
+        "subfailed": subfailed.pk,
+    }
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,112 @@
+"""What every background job (simulations, exports) shares: which errors mean "the database is out
+of reach" (the task is retried, the job is not failed), and the time limits and sweep thresholds
+read from settings."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import timedelta
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.db import InterfaceError, OperationalError, connection, connections
+
+try:  # Django wraps driver errors, but one raised outside a query can arrive unwrapped
+    import psycopg
+
+    _DRIVER_ERRORS: tuple[type[Exception], ...] = (psycopg.OperationalError, psycopg.InterfaceError)
+except ImportError:  # pragma: no cover - psycopg is a dependency; SQLite-only installs still work
+    _DRIVER_ERRORS = ()
+
+DATABASE_ERRORS: tuple[type[Exception], ...] = (OperationalError, InterfaceError, *_DRIVER_ERRORS)
+
+# How often a running export writes its heartbeat, at most (never less often than a third of the
+# stale limit, so one late write never makes a live job look dead).
+HEARTBEAT_SECONDS = 5.0
+
+
+log = logging.getLogger(__name__)
+
+
+def is_database_error(exc: BaseException | None) -> bool:
+    return isinstance(exc, DATABASE_ERRORS)
+
+
+def is_time_limit(exc: BaseException | None) -> bool:
+    """The task ran past its soft time limit (Celery raised it inside the task)."""
+    return isinstance(exc, SoftTimeLimitExceeded)
+
+
+def stale_after() -> timedelta:
+    """A running job whose heartbeat is older than this is taken for dead (its worker stopped)."""
+    return timedelta(seconds=settings.JOB_STALE_SECONDS)
+
+
+def requeue_after() -> timedelta:
+    """A queued job not picked up within this time is published again."""
+    return timedelta(seconds=settings.JOB_REQUEUE_SECONDS)
+
+
+def heartbeat_seconds(stale: timedelta) -> float:
+    return max(0.5, min(HEARTBEAT_SECONDS, stale.total_seconds() / 3))
+
+
+def time_limits(task_name: str) -> tuple[int, int]:
+    """The (soft, hard) time limits of a task kind, in seconds."""
+    limits = settings.JOB_TIME_LIMITS[task_name]
+    return limits["soft"], limits["hard"]
+
+
+def duration_text(seconds: float) -> str:
+    """``45 s``, ``20 min``, ``1 h 30 min``: for messages people read."""
+    seconds = int(seconds)
+    if seconds < 120:
+        return f"{seconds} s"
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, rest = divmod(minutes, 60)
+    return f"{hours} h {rest} min" if rest else f"{hours} h"
+
+
+def recover_connection() -> None:
+    """After an exception raised asynchronously (the soft time limit) the query it interrupted may
+    have left the connection unusable: drop it, so recording the failure opens a fresh one."""
+    if not connection.in_atomic_block:
+        connection.close_if_unusable_or_obsolete()
+
+
+class Heartbeat:
+    """Calls ``beat`` every few seconds from a thread while a job runs one long call with no
+    progress in between (laying out a large PDF). Not started inside a transaction (eager unit
+    tests), where the thread's own connection would wait on the caller's locks."""
+
+    def __init__(self, beat: Callable[[], object], name: str) -> None:
+        self.beat = beat
+        self.name = name
+        self.stop_event = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def start(self) -> Heartbeat:
+        if not connection.in_atomic_block:
+            self.thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+            self.thread.start()
+        return self
+
+    def _run(self) -> None:
+        interval = heartbeat_seconds(stale_after())
+        try:
+            while not self.stop_event.wait(interval):
+                try:
+                    self.beat()
+                except Exception:  # a missed beat must never break the job; the next may land
+                    log.warning("%s: heartbeat not written", self.name, exc_info=True)
+        finally:
+            connections.close_all()  # this thread's own connection
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        if self.thread is not None:
+            self.thread.join(timeout=30)
