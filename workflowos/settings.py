@@ -280,7 +280,17 @@ if REDIS_URL:
         "retry_on_timeout": False,
         "health_check_interval": 25,
     }
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # A hung Redis must not hang sign-in or verify: fail within seconds (they fail open).
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_SOCKET_CONNECT_TIMEOUT,
+                "socket_timeout": REDIS_SOCKET_TIMEOUT,
+            },
+        }
+    }
 else:
     _broker = VAR_DIR / "broker"
     for sub in ("queue", "processed", "control"):
