@@ -3,6 +3,7 @@ timeout, and sign out sessions their owner ended elsewhere."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -10,7 +11,9 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from core.middleware import database_unavailable
 from lib.http import client_ip
+from lib.jobs import DATABASE_ERRORS
 
 from .models import User, UserSession
 from .services.sessions import (
@@ -19,6 +22,8 @@ from .services.sessions import (
     session_key_hash,
     user_session_start,
 )
+
+log = logging.getLogger(__name__)
 
 SESSION_ROW_KEY = "_wfos_session_row"
 SESSION_TOUCHED_KEY = "_wfos_session_touched"
@@ -37,10 +42,16 @@ class SessionActivityMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and hasattr(request, "session"):
-            assert isinstance(user, User)
-            self._track(request, user)
+        try:
+            user = getattr(request, "user", None)
+            if user is not None and user.is_authenticated and hasattr(request, "session"):
+                assert isinstance(user, User)
+                self._track(request, user)
+        except DATABASE_ERRORS:
+            # The session and the user live in the database: with it away, say so (503), as the
+            # views do, rather than fail here.
+            log.warning("database unavailable while loading the session", exc_info=True)
+            return database_unavailable(request)
         return self.get_response(request)
 
     def _track(self, request: HttpRequest, user: User) -> None:

@@ -48,6 +48,13 @@ def pack(django_db_setup, django_db_blocker, tmp_path_factory):
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
+            # A transactional test that ran before on this worker may have flushed the rubric.
+            from psf.rubric import CURRENT_RUBRIC_PATH
+            from psf.selectors import rubric_version_current
+            from psf.services import rubric_load
+
+            if rubric_version_current() is None:
+                rubric_load(path=CURRENT_RUBRIC_PATH)
             demo.seed([])
             acme, pat = Organisation.objects.get(slug="acme-ai"), User.objects.get(email="pat@acme.example")
             hostile = make_workflow(acme, pat, "Support bot", first_label=HOSTILE)
