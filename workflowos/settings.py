@@ -48,7 +48,13 @@ TESTING = DJANGO_ENV == "test"
 
 # Everything the instance writes at run time (SQLite file, broker folders, keys, uploads,
 # exports) lives under VAR_DIR, which git ignores.
-VAR_DIR = Path(env_str("WORKFLOWOS_VAR_DIR", str(BASE_DIR / "var" / ("test" if TESTING else ""))))
+# Under pytest-xdist each test worker (and the Celery workers its tests start, which inherit
+# PYTEST_XDIST_WORKER) gets a var dir and a Redis database of its own: no shared broker folder,
+# cache or counters between parallel test processes.
+XDIST_WORKER = env_str("PYTEST_XDIST_WORKER") if TESTING else ""
+VAR_DIR = Path(
+    env_str("WORKFLOWOS_VAR_DIR", str(BASE_DIR / "var" / (f"test{XDIST_WORKER}" if TESTING else "")))
+)
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
@@ -259,6 +265,10 @@ SIGNING_KEYS_DIR = Path(env_str("WORKFLOWOS_KEYS_DIR", str(VAR_DIR / "keys")))
 
 # --- Redis, Celery, cache -------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
+if XDIST_WORKER.startswith("gw") and XDIST_WORKER[2:].isdigit() and REDIS_URL:
+    _base, _, _db = REDIS_URL.rpartition("/")
+    if _db.isdigit():
+        REDIS_URL = f"{_base}/{(int(_db) + int(XDIST_WORKER[2:])) % 16}"
 if PRODUCTION and not REDIS_URL:
     raise ImproperlyConfigured("REDIS_URL must be set in production (Celery broker and shared cache).")
 
