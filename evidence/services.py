@@ -44,7 +44,7 @@ from lib.jobs import (
     is_database_error,
     is_time_limit,
     recover_connection,
-    requeue_after,
+    requeue_stale,
     stale_after,
     time_limits,
 )
@@ -486,32 +486,15 @@ def export_sweep_stale(*, now: Any = None) -> int:
 
 
 def export_requeue_stale(*, now: Any = None, limit: int = 200) -> int:
-    """Publish again the queued exports that no worker picked up within ``JOB_REQUEUE_SECONDS``
-    (their message may have been lost when the broker restarted). A job that was in the queue
-    after all runs once: the first delivery claims it, the other finds nothing to do. Returns the
-    number of jobs published again (none while the broker is down)."""
+    """Publish again the queued exports that no worker picked up in time (see
+    :func:`lib.jobs.requeue_stale`); runs as a periodic task."""
     from .tasks import export_render_task
 
-    now = now or timezone.now()
-    cutoff = now - requeue_after()
-    waiting = Q(heartbeat__lt=cutoff) | Q(heartbeat__isnull=True, created__lt=cutoff)
-    ids = list(
-        ExportJob.objects.filter(waiting, status=ExportJob.QUEUED)
-        .order_by("created")
-        .values_list("pk", flat=True)[:limit]
+    return requeue_stale(
+        model=ExportJob,
+        publish=lambda job_id, task_id: export_render_task.apply_async(args=[job_id], task_id=task_id),
+        new_task_id=_new_task_id,
+        kind="export",
+        now=now,
+        limit=limit,
     )
-    published = 0
-    for job_id in ids:
-        task_id = _new_task_id(job_id)
-        rows = ExportJob.objects.filter(pk=job_id, status=ExportJob.QUEUED)
-        if not rows.filter(waiting).update(task_id=task_id):
-            continue  # claimed or cancelled meanwhile
-        try:
-            export_render_task.apply_async(args=[job_id], task_id=task_id)
-        except (OperationalError, OSError) as exc:
-            log.warning("could not queue export %s again: %s", job_id, exc)
-            break  # the broker is down: the next sweep tries again
-        rows.update(heartbeat=timezone.now())
-        log.info("export %s waited in the queue too long; published again", job_id)
-        published += 1
-    return published

@@ -8,6 +8,7 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -110,3 +111,45 @@ class Heartbeat:
         self.stop_event.set()
         if self.thread is not None:
             self.thread.join(timeout=30)
+
+
+def requeue_stale(
+    *,
+    model: Any,
+    publish: Callable[[int, str], None],
+    new_task_id: Callable[[int], str],
+    kind: str,
+    now: Any = None,
+    limit: int = 200,
+) -> int:
+    """Publish again the queued jobs of ``model`` (simulation runs, exports) that no worker picked up
+    within ``JOB_REQUEUE_SECONDS``: their message may have been lost when the broker restarted. A
+    job that was in the queue after all runs once: the first delivery claims it, the other finds
+    nothing to do. ``publish(job_id, task_id)`` sends the task. Returns the number of jobs published
+    again (none while the broker is down: the next sweep tries again)."""
+    from django.db.models import Q
+    from django.utils import timezone
+    from kombu.exceptions import OperationalError as BrokerError
+
+    now = now or timezone.now()
+    cutoff = now - requeue_after()
+    waiting = Q(heartbeat__lt=cutoff) | Q(heartbeat__isnull=True, created__lt=cutoff)
+    queued = model.QUEUED
+    ids = list(
+        model.objects.filter(waiting, status=queued).order_by("created").values_list("pk", flat=True)[:limit]
+    )
+    published = 0
+    for job_id in ids:
+        task_id = new_task_id(job_id)
+        rows = model.objects.filter(pk=job_id, status=queued)
+        if not rows.filter(waiting).update(task_id=task_id):
+            continue  # claimed or cancelled meanwhile
+        try:
+            publish(job_id, task_id)
+        except (BrokerError, OSError) as exc:
+            log.warning("could not queue %s %s again: %s", kind, job_id, exc)
+            break
+        rows.update(heartbeat=timezone.now())
+        log.info("%s %s waited in the queue too long; published again", kind, job_id)
+        published += 1
+    return published

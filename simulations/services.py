@@ -37,7 +37,13 @@ from core.quotas import job_quota_check
 from lib import artefacts
 from lib.canonical import canonical_json, sha256_hex
 from lib.errors import DomainError, ErrorItem
-from lib.jobs import duration_text, is_database_error, recover_connection, requeue_after, time_limits
+from lib.jobs import (
+    duration_text,
+    is_database_error,
+    recover_connection,
+    requeue_stale,
+    time_limits,
+)
 from simulator.catalogue import SimulationCatalogue, load_simulation_catalogue
 from simulator.engine import SimulationCancelled, simulate
 from simulator.params import MAX_REQUESTS, check_request_count, check_seed, parse_params
@@ -445,32 +451,15 @@ def simulation_sweep_stale(*, now: Any = None) -> int:
 
 
 def simulation_requeue_stale(*, now: Any = None, limit: int = 200) -> int:
-    """Publish again the queued runs that no worker picked up within ``JOB_REQUEUE_SECONDS`` (their
-    message may have been lost when the broker restarted). A run that was in the queue after all
-    runs once: the first delivery claims it and the other finds nothing to do. Runs as a periodic
-    task; returns the number of runs published again (none while the broker is down)."""
+    """Publish again the queued simulations that no worker picked up in time (see
+    :func:`lib.jobs.requeue_stale`); runs as a periodic task."""
     from .tasks import simulation_run_task
 
-    now = now or timezone.now()
-    cutoff = now - requeue_after()
-    waiting = Q(heartbeat__lt=cutoff) | Q(heartbeat__isnull=True, created__lt=cutoff)
-    ids = list(
-        SimulationRun.objects.filter(waiting, status=SimulationRun.QUEUED)
-        .order_by("created")
-        .values_list("pk", flat=True)[:limit]
+    return requeue_stale(
+        model=SimulationRun,
+        publish=lambda job_id, task_id: simulation_run_task.apply_async(args=[job_id], task_id=task_id),
+        new_task_id=_new_task_id,
+        kind="simulation",
+        now=now,
+        limit=limit,
     )
-    published = 0
-    for run_id in ids:
-        task_id = _new_task_id(run_id)
-        rows = SimulationRun.objects.filter(pk=run_id, status=SimulationRun.QUEUED)
-        if not rows.filter(waiting).update(task_id=task_id):
-            continue  # claimed or cancelled meanwhile
-        try:
-            simulation_run_task.apply_async(args=[run_id], task_id=task_id)
-        except (OperationalError, OSError) as exc:
-            log.warning("could not queue simulation %s again: %s", run_id, exc)
-            break  # the broker is down: the next sweep tries again
-        rows.update(heartbeat=timezone.now())
-        log.info("simulation %s waited in the queue too long; published again", run_id)
-        published += 1
-    return published
