@@ -21,7 +21,6 @@ import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -39,13 +38,15 @@ from lib import artefacts
 from lib.errors import DomainError, ErrorItem
 from lib.instance_keys import instance_ring
 from lib.jobs import (
+    TIME_LIMIT,
+    WORKER_STOPPED,
     Heartbeat,
     duration_text,
     is_database_error,
     is_time_limit,
     recover_connection,
     requeue_stale,
-    stale_after,
+    sweep_stale,
     time_limits,
 )
 from lib.pdf import render_pdf, static_base_url
@@ -63,12 +64,7 @@ EXPORTS_DIR = "exports"
 MAX_WORKFLOWS = 20
 TASK_NAME = "evidence.export"
 # Why a job failed (ExportJob.failure).
-WORKER_STOPPED, QUEUE_UNAVAILABLE, TIME_LIMIT, ERROR = (
-    "worker_stopped",
-    "queue_unavailable",
-    "time_limit",
-    "error",
-)
+QUEUE_UNAVAILABLE, ERROR = "queue_unavailable", "error"  # and lib.jobs' WORKER_STOPPED, TIME_LIMIT
 QUEUE_UNAVAILABLE_MESSAGE = (
     "The job queue is unavailable, so the export could not be started. Try again in a minute; "
     "if it persists, the broker (Redis) is down — see /healthz."
@@ -454,35 +450,17 @@ def _settle_failure(job_id: int, exc: Exception) -> None:
 
 
 def export_sweep_stale(*, now: Any = None) -> int:
-    """Settle running exports that can no longer finish, so nothing stays "running" forever: one
-    whose heartbeat stopped (its worker was killed or lost) or that has run past its hard time
-    limit ends failed with a message that says so. Runs on reads of an export and as a periodic
-    task. Returns the number of jobs settled."""
-    now = now or timezone.now()
-    _soft, hard = time_limits(TASK_NAME)
-    overdue = ExportJob.objects.filter(
-        status=ExportJob.RUNNING, started__lt=now - timedelta(seconds=hard) - stale_after()
-    ).update(
-        status=ExportJob.FAILED,
-        failure=TIME_LIMIT,
-        error=(
-            f"The export ran longer than its time limit ({duration_text(hard)}) and was stopped. "
-            "Run it again, or export fewer workflows at a time."
-        ),
-        finished=now,
+    """Settle running exports that can no longer finish (see :func:`lib.jobs.sweep_stale`). Runs on
+    reads of an export and as a periodic task. Returns the number of jobs settled."""
+    return sweep_stale(
+        model=ExportJob,
+        task_name=TASK_NAME,
+        overdue_message="The export ran longer than its time limit ({limit}) and was stopped. "
+        "Run it again, or export fewer workflows at a time.",
+        stopped_message="The worker stopped while making this export (no heartbeat for {seconds} s). "
+        "Run it again.",
+        now=now,
     )
-    cutoff = now - stale_after()
-    stale = Q(heartbeat__lt=cutoff) | Q(heartbeat__isnull=True, started__lt=cutoff)
-    stopped = ExportJob.objects.filter(stale, status=ExportJob.RUNNING).update(
-        status=ExportJob.FAILED,
-        failure=WORKER_STOPPED,
-        error=(
-            "The worker stopped while making this export "
-            f"(no heartbeat for {int(stale_after().total_seconds())} s). Run it again."
-        ),
-        finished=now,
-    )
-    return overdue + stopped
 
 
 def export_requeue_stale(*, now: Any = None, limit: int = 200) -> int:

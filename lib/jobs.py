@@ -45,6 +45,10 @@ def stale_after() -> timedelta:
     return timedelta(seconds=settings.JOB_STALE_SECONDS)
 
 
+# Failure codes every job kind shares (simulation runs, exports).
+WORKER_STOPPED, TIME_LIMIT = "worker_stopped", "time_limit"
+
+
 def requeue_after() -> timedelta:
     """A queued job not picked up within this time is published again."""
     return timedelta(seconds=settings.JOB_REQUEUE_SECONDS)
@@ -153,3 +157,41 @@ def requeue_stale(
         log.info("%s %s waited in the queue too long; published again", kind, job_id)
         published += 1
     return published
+
+
+def sweep_stale(
+    *,
+    model: Any,
+    task_name: str,
+    overdue_message: str,
+    stopped_message: str,
+    now: Any = None,
+    stale: timedelta | None = None,
+) -> int:
+    """Settle the running jobs of ``model`` that can no longer finish, so nothing stays "running"
+    forever: past its hard time limit (``overdue_message``, given the limit as ``{limit}``), or with
+    a stopped heartbeat because its worker was killed or lost (``stopped_message``, given the
+    silence as ``{seconds}``; ``stale`` defaults to :func:`stale_after`). Both end failed with the
+    message. Returns the number settled."""
+    from django.db.models import Q
+    from django.utils import timezone
+
+    now = now or timezone.now()
+    stale = stale or stale_after()
+    _soft, hard = time_limits(task_name)
+    running = model.objects.filter(status=model.RUNNING)
+    overdue = running.filter(started__lt=now - timedelta(seconds=hard) - stale).update(
+        status=model.FAILED,
+        failure=TIME_LIMIT,
+        error=overdue_message.format(limit=duration_text(hard)),
+        finished=now,
+    )
+    cutoff = now - stale
+    silent = Q(heartbeat__lt=cutoff) | Q(heartbeat__isnull=True, started__lt=cutoff)
+    stopped = running.filter(silent).update(
+        status=model.FAILED,
+        failure=WORKER_STOPPED,
+        error=stopped_message.format(seconds=int(stale.total_seconds())),
+        finished=now,
+    )
+    return int(overdue) + int(stopped)

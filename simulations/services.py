@@ -38,10 +38,13 @@ from lib import artefacts
 from lib.canonical import canonical_json, sha256_hex
 from lib.errors import DomainError, ErrorItem
 from lib.jobs import (
+    TIME_LIMIT,
+    WORKER_STOPPED,
     duration_text,
     is_database_error,
     recover_connection,
     requeue_stale,
+    sweep_stale,
     time_limits,
 )
 from simulator.catalogue import SimulationCatalogue, load_simulation_catalogue
@@ -61,8 +64,7 @@ PROGRESS_INTERVAL_SECONDS = 0.5
 TASK_NAME = "simulations.run"
 JOURNAL_DIR = "journals"
 
-WORKER_STOPPED, QUEUE_UNAVAILABLE, INVALID, ERROR = "worker_stopped", "queue_unavailable", "invalid", "error"
-TIME_LIMIT = "time_limit"
+QUEUE_UNAVAILABLE, INVALID, ERROR = "queue_unavailable", "invalid", "error"  # + lib.jobs' two
 QUEUE_UNAVAILABLE_MESSAGE = (
     "The job queue is unavailable, so the simulation could not be started. "
     "Nothing was lost: try again in a minute. If it persists, the broker (Redis) is down — see /healthz."
@@ -418,36 +420,18 @@ def _store(run: SimulationRun, report: SimulationReport, monitor: _Monitor) -> b
 
 
 def simulation_sweep_stale(*, now: Any = None) -> int:
-    """Settle running runs that can no longer finish, so nothing stays "running" forever: one
-    whose heartbeat stopped (its worker was killed or lost) or that has run past its hard time
-    limit ends failed with a message that says so. Runs on every read of runs and as a periodic
-    task. Returns the number of runs settled."""
-    now = now or timezone.now()
-    _soft, hard = time_limits(TASK_NAME)
-    overdue = SimulationRun.objects.filter(
-        status=SimulationRun.RUNNING, started__lt=now - timedelta(seconds=hard) - stale_after()
-    ).update(
-        status=SimulationRun.FAILED,
-        failure=TIME_LIMIT,
-        error=(
-            f"The simulation ran longer than its time limit ({duration_text(hard)}) and was stopped. "
-            "Run it again with fewer requests."
-        ),
-        finished=now,
+    """Settle running runs that can no longer finish (see :func:`lib.jobs.sweep_stale`). Runs on
+    every read of runs and as a periodic task. Returns the number of runs settled."""
+    return sweep_stale(
+        model=SimulationRun,
+        task_name=TASK_NAME,
+        overdue_message="The simulation ran longer than its time limit ({limit}) and was stopped. "
+        "Run it again with fewer requests.",
+        stopped_message="The worker stopped while running this simulation (no heartbeat for {seconds} s). "
+        "Run it again: the same inputs give the same report.",
+        now=now,
+        stale=stale_after(),
     )
-    seconds = int(stale_after().total_seconds())
-    cutoff = now - stale_after()
-    stale = Q(heartbeat__lt=cutoff) | Q(heartbeat__isnull=True, started__lt=cutoff)
-    stopped = SimulationRun.objects.filter(stale, status=SimulationRun.RUNNING).update(
-        status=SimulationRun.FAILED,
-        failure=WORKER_STOPPED,
-        error=(
-            f"The worker stopped while running this simulation (no heartbeat for {seconds} s). "
-            "Run it again: the same inputs give the same report."
-        ),
-        finished=now,
-    )
-    return overdue + stopped
 
 
 def simulation_requeue_stale(*, now: Any = None, limit: int = 200) -> int:
