@@ -7,31 +7,16 @@ limits come from ``settings.JOB_TIME_LIMITS`` (``CELERY_TASK_ANNOTATIONS``)."""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from celery import shared_task
-from django.conf import settings
 
-from lib.jobs import DATABASE_ERRORS
+from lib.jobs import job_task_options, run_sweep
 
 from .services import export_requeue_stale, export_run, export_sweep_stale
 
-log = logging.getLogger(__name__)
 
-
-@shared_task(
-    bind=True,
-    name="evidence.export",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    ignore_result=True,
-    autoretry_for=DATABASE_ERRORS,
-    max_retries=settings.JOB_DATABASE_RETRIES,
-    retry_backoff=1,
-    retry_backoff_max=60,
-    retry_jitter=False,
-)
+@shared_task(bind=True, name="evidence.export", **job_task_options())
 def export_render_task(self: Any, job_id: int) -> None:
     export_run(job_id=job_id, task_id=self.request.id)
 
@@ -39,8 +24,4 @@ def export_render_task(self: Any, job_id: int) -> None:
 @shared_task(name="evidence.sweep_stale", ignore_result=True)
 def export_sweep_task() -> int:
     """Periodic (beat, ``JOB_SWEEP_SECONDS``): settle dead exports, publish lost ones again."""
-    try:
-        return export_sweep_stale() + export_requeue_stale()
-    except DATABASE_ERRORS as exc:  # the next sweep will do it; no traceback every period
-        log.warning("export sweep skipped: the database is out of reach (%s)", type(exc).__name__)
-        return 0
+    return run_sweep("export", export_sweep_stale, export_requeue_stale)

@@ -195,3 +195,29 @@ def sweep_stale(
         finished=now,
     )
     return int(overdue) + int(stopped)
+
+
+def job_task_options() -> dict[str, Any]:
+    """The Celery options of a job task (a simulation run, an export): acknowledged late and given
+    back when its worker dies, and retried with backoff while the database is out of reach (the
+    row could not record a failure anyway)."""
+    return {
+        "acks_late": True,
+        "reject_on_worker_lost": True,
+        "ignore_result": True,
+        "autoretry_for": DATABASE_ERRORS,
+        "max_retries": settings.JOB_DATABASE_RETRIES,
+        "retry_backoff": 1,
+        "retry_backoff_max": 60,
+        "retry_jitter": False,
+    }
+
+
+def run_sweep(kind: str, *steps: Callable[[], int]) -> int:
+    """Run a periodic sweep's steps; while the database is away, skip with one warning line (the
+    next sweep does it) instead of a traceback every period. Returns the number of jobs handled."""
+    try:
+        return sum(step() for step in steps)
+    except DATABASE_ERRORS as exc:
+        log.warning("%s sweep skipped: the database is out of reach (%s)", kind, type(exc).__name__)
+        return 0

@@ -7,31 +7,16 @@ come from ``settings.JOB_TIME_LIMITS`` (``CELERY_TASK_ANNOTATIONS``)."""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from celery import shared_task
-from django.conf import settings
 
-from lib.jobs import DATABASE_ERRORS
+from lib.jobs import job_task_options, run_sweep
 
 from .services import simulation_execute, simulation_requeue_stale, simulation_sweep_stale
 
-log = logging.getLogger(__name__)
 
-
-@shared_task(
-    bind=True,
-    name="simulations.run",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    ignore_result=True,
-    autoretry_for=DATABASE_ERRORS,
-    max_retries=settings.JOB_DATABASE_RETRIES,
-    retry_backoff=1,
-    retry_backoff_max=60,
-    retry_jitter=False,
-)
+@shared_task(bind=True, name="simulations.run", **job_task_options())
 def simulation_run_task(self: Any, run_id: int) -> None:
     simulation_execute(run_id=run_id, task_id=self.request.id)
 
@@ -40,8 +25,4 @@ def simulation_run_task(self: Any, run_id: int) -> None:
 def simulation_sweep_task() -> int:
     """Periodic (beat, ``JOB_SWEEP_SECONDS``): settle dead runs, publish lost ones again. Reads
     of runs settle dead runs on their own too."""
-    try:
-        return simulation_sweep_stale() + simulation_requeue_stale()
-    except DATABASE_ERRORS as exc:  # the next sweep will do it; no traceback every period
-        log.warning("simulation sweep skipped: the database is out of reach (%s)", type(exc).__name__)
-        return 0
+    return run_sweep("simulation", simulation_sweep_stale, simulation_requeue_stale)
