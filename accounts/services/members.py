@@ -272,27 +272,33 @@ LAST_ADMIN = (
 )
 
 
+def _lock_member(membership: Membership) -> tuple[Membership, bool]:
+    """Lock the organisation's admins, then re-read and lock ``membership``; returns it and whether
+    it is the organisation's only admin (last-admin decisions are serialised by the lock)."""
+    admins = _lock_admins(membership.organisation)
+    fresh = (
+        Membership.objects.select_for_update().select_related("user", "organisation").get(pk=membership.pk)
+    )
+    return fresh, fresh.role == Membership.ADMIN and admins == [fresh.pk]
+
+
+def _last_admin_refused(membership: Membership) -> DomainError:
+    name, org = membership.user.display_name, membership.organisation.name
+    return DomainError(LAST_ADMIN.format(name=name, org=org), status=409, code="last_admin")
+
+
 def membership_role_change(*, membership: Membership, role: str, actor: User) -> Membership:
     """Change a member's role. Demoting the last admin is refused."""
     if role not in ROLE_LABELS:
         raise DomainError(f"Unknown role {role!r}.", [ErrorItem("role", "Choose a role.")])
     org = membership.organisation
     with transaction.atomic():
-        admins = _lock_admins(org)
-        membership = (
-            Membership.objects.select_for_update()
-            .select_related("user", "organisation")
-            .get(pk=membership.pk)
-        )
+        membership, last_admin = _lock_member(membership)
         old = membership.role
         if old == role:
             return membership
-        if old == Membership.ADMIN and admins == [membership.pk]:
-            raise DomainError(
-                LAST_ADMIN.format(name=membership.user.display_name, org=org.name),
-                status=409,
-                code="last_admin",
-            )
+        if last_admin:
+            raise _last_admin_refused(membership)
         membership.role = role
         membership.save(update_fields=["role"])
         _audit(
@@ -323,18 +329,9 @@ def membership_remove(*, membership: Membership, actor: User) -> None:
     organisation stay; only the membership goes. Removing the last admin is refused."""
     org = membership.organisation
     with transaction.atomic():
-        admins = _lock_admins(org)
-        membership = (
-            Membership.objects.select_for_update()
-            .select_related("user", "organisation")
-            .get(pk=membership.pk)
-        )
-        if membership.role == Membership.ADMIN and admins == [membership.pk]:
-            raise DomainError(
-                LAST_ADMIN.format(name=membership.user.display_name, org=org.name),
-                status=409,
-                code="last_admin",
-            )
+        membership, last_admin = _lock_member(membership)
+        if last_admin:
+            raise _last_admin_refused(membership)
         user = membership.user
         _audit(
             "member.removed",
