@@ -67,6 +67,10 @@ class Organisation(models.Model):
     # Optional branding for exports (MSPs brand each client's evidence packs).
     brand_name = models.CharField(max_length=200, blank=True)
     brand_colour = models.CharField(max_length=7, blank=True, help_text="Hex colour, e.g. #1d4ed8")
+    # A PNG or JPEG of at most 1 MB, checked by content (accounts.branding.check_logo). Kept in the
+    # database so every web and worker host sees it and backups carry it.
+    brand_logo = models.BinaryField(null=True, blank=True, editable=False)
+    brand_logo_type = models.CharField(max_length=20, blank=True, editable=False)
     created = models.DateTimeField(default=timezone.now)
 
     class Meta:
