@@ -52,6 +52,7 @@ COPY simulations/ simulations/
 COPY assessments/ assessments/
 COPY trustmarks/ trustmarks/
 COPY evidence/ evidence/
+COPY msp/ msp/
 COPY scripts/healthcheck.py scripts/healthcheck.py
 RUN pip install --no-cache-dir .
 

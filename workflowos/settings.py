@@ -132,6 +132,7 @@ INSTALLED_APPS = [
     "assessments",
     "trustmarks",
     "evidence",
+    "msp",
 ]
 
 MIDDLEWARE = [
