@@ -163,7 +163,12 @@ def _id(code: str) -> str:
 
 
 def _uuid(rubric: Rubric, name: str) -> str:
-    return str(uuid.uuid5(UUID_NAMESPACE, f"{rubric.key}|{name}"))
+    return uuid_for(rubric.key, name)
+
+
+def uuid_for(key: str, name: str) -> str:
+    """A stable uuid (v5) for ``name`` within the framework version ``key``."""
+    return str(uuid.uuid5(UUID_NAMESPACE, f"{key}|{name}"))
 
 
 def _prop(name: str, value: str) -> dict[str, str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from .maturity import MaturityFramework, parse_maturity
 from .models import RubricVersion
 from .rubric import Rubric, parse_rubric
 
@@ -43,3 +44,25 @@ def rubric_of(version: RubricVersion) -> Rubric:
     import json
 
     return _parse_cached(version.content_hash, json.dumps(version.data))
+
+
+PAI8 = "PAI-8"
+
+
+@lru_cache(maxsize=8)
+def _parse_maturity_cached(content_hash: str, data_json: str) -> MaturityFramework:
+    import json
+
+    return parse_maturity(json.loads(data_json))
+
+
+def maturity_of(version: RubricVersion) -> MaturityFramework:
+    """The typed maturity framework (PAI-8) of a stored version (parsed once per content hash)."""
+    import json
+
+    return _parse_maturity_cached(version.content_hash, json.dumps(version.data))
+
+
+def pai8_version_get(*, version: str | None = None) -> RubricVersion | None:
+    """The current PAI-8 version, or the named one."""
+    return rubric_version_get(framework=PAI8, version=version)

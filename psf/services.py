@@ -5,14 +5,36 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
 from django.db import transaction
 
 from core.audit import audit_event_append
-from lib.errors import DomainError
+from lib.errors import DomainError, ErrorItem
 
+from .maturity import SCHEMA as MATURITY_SCHEMA
+from .maturity import MaturityFramework, parse_maturity
 from .models import RubricVersion
-from .rubric import Rubric, load_rubric_file
+from .rubric import Rubric, load_rubric_file, load_rubric_text
 from .selectors import rubric_version_references
+
+Framework = Rubric | MaturityFramework
+
+
+def load_framework_file(path: Path | str) -> Framework:
+    """Load and validate a framework file: a PSF-style rubric or a maturity framework (PAI-8),
+    told apart by its ``schema`` line. Raises DomainError with one line per problem."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DomainError(f"Cannot read {p}: {exc}", [ErrorItem("", f"cannot read file: {exc}")]) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return load_rubric_text(text)  # reports the YAML error the same way for both kinds
+    if isinstance(data, dict) and data.get("schema") == MATURITY_SCHEMA:
+        return parse_maturity(data)
+    return load_rubric_file(p)
 
 
 @dataclass(frozen=True)
@@ -22,18 +44,18 @@ class LoadOutcome:
 
 
 def rubric_load(*, path: Path | str, make_current: bool = True, actor_email: str = "") -> LoadOutcome:
-    """Validate a rubric file and store it as a version.
+    """Validate a framework file (the PSF rubric or PAI-8) and store it as a version.
 
     Loading the same content twice changes nothing. Changing the content of a version that an
     assessment or trust mark refers to is refused: publish it as a new version instead.
     Raises DomainError (with one line per problem) on an invalid file; nothing is half-loaded.
     """
-    rubric = load_rubric_file(path)
+    rubric = load_framework_file(path)
     return rubric_store(rubric=rubric, source=str(path), make_current=make_current, actor_email=actor_email)
 
 
 def rubric_store(
-    *, rubric: Rubric, source: str = "", make_current: bool = True, actor_email: str = ""
+    *, rubric: Framework, source: str = "", make_current: bool = True, actor_email: str = ""
 ) -> LoadOutcome:
     data = rubric.to_data()
     digest = rubric.content_hash()

@@ -43,10 +43,12 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
     with django_db_blocker.unblock():
+        from psf.maturity import PAI8_PATH
         from psf.rubric import CURRENT_RUBRIC_PATH
         from psf.services import rubric_load
 
         rubric_load(path=CURRENT_RUBRIC_PATH)
+        rubric_load(path=PAI8_PATH)
 
 
 @pytest.fixture

@@ -29,6 +29,11 @@ ROWS: list[tuple[str, str, dict[str, Any]]] = [
     ("GET", "/api/psf/", dict.fromkeys(PERSONAS, 200)),
     ("GET", "/api/psf/oscal/", dict.fromkeys(PERSONAS, 200)),
     ("GET", "/api/psf/versions/", dict.fromkeys(PERSONAS, 200)),
+    ("GET", "/pai8/", dict.fromkeys(PERSONAS, 200)),
+    ("GET", "/pai8/C1/", dict.fromkeys(PERSONAS, 200)),
+    ("GET", "/pai8/C8/", dict.fromkeys(PERSONAS, 200)),
+    ("GET", "/api/pai8/", dict.fromkeys(PERSONAS, 200)),
+    ("GET", "/api/pai8/oscal/", dict.fromkeys(PERSONAS, 200)),
     ("GET", "/api/schema/", dict.fromkeys(PERSONAS, 200)),
     ("GET", "/api/docs/", dict.fromkeys(PERSONAS, 200)),
     (

@@ -16,6 +16,7 @@ urlpatterns = [
     path("account/", include("accounts.urls_account")),
     path("", include("accounts.urls_org")),
     path("psf/", include("psf.urls")),
+    path("pai8/", include("psf.urls_pai8")),
     path("api/", include("psf.api.urls")),
     path("api/me/", accounts_api.me, name="api-me"),
     path("api/", include("studio.api.urls")),
