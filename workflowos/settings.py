@@ -133,6 +133,7 @@ INSTALLED_APPS = [
     "trustmarks",
     "evidence",
     "msp",
+    "governance",
 ]
 
 MIDDLEWARE = [

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from accounts import api as accounts_api
 from accounts import views as accounts_views
 from core import views as core_views
+from governance import api as governance_api
 
 urlpatterns = [
     path("", include("core.urls")),
@@ -31,6 +32,8 @@ urlpatterns = [
     path("", include("evidence.urls")),
     path("api/", include("evidence.api.urls")),
     path("", include("msp.urls")),
+    path("", include("governance.urls")),
+    path("api/inventory/", governance_api.inventory_api, name="api-inventory"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script from a URL, not inline (CSP).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
