@@ -8,6 +8,7 @@ import json
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
+from django.contrib.auth.models import AnonymousUser
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -214,7 +215,10 @@ def delete(request: HttpRequest) -> HttpResponse:
                     form.add_error(None, exc.message)
                 status = exc.status
             else:
-                logout(request)
+                # The user and their session rows are gone: end this session without logout()'s
+                # signal, which would look the (deleted) user's session row up.
+                request.session.flush()
+                request.user = AnonymousUser()
                 note = f" The organisation {', '.join(deleted_orgs)} went with it." if deleted_orgs else ""
                 messages.info(request, "Your account was deleted." + note)
                 return redirect("core:landing")
