@@ -20,7 +20,7 @@ from django.test import Client
 
 from accounts.models import ApiToken, Membership, Organisation, User
 from accounts.services import api_token_issue
-from accounts.services.account import account_delete, account_data_export
+from accounts.services.account import account_data_export, account_delete
 from accounts.services.members import invitation_accept_new_user, invitation_create
 from accounts.services.signup import (
     VerificationInvalid,
@@ -285,7 +285,7 @@ def test_link_opened_in_another_browser_verifies_but_does_not_sign_in(django_cap
 def test_tampered_link_is_refused_and_changes_nothing(client, django_capture_on_commit_callbacks):
     user = _new_user(django_capture_on_commit_callbacks)
     token = email_verification_token(user)
-    value, _, sig = token.rpartition(":")
+    value, _, _sig = token.rpartition(":")
     for bad in (
         token[:-2] + ("AA" if not token.endswith("AA") else "BB"),
         token.replace(f"{user.pk}.", f"{user.pk + 1}.", 1),
