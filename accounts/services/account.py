@@ -18,11 +18,11 @@ Organisations are handed over, never orphaned:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.admin.utils import NestedObjects
 from django.db import router, transaction
-from django.db.models import Q
+from django.db.models import Model, Q
 from django.utils import timezone
 
 from core.audit import audit_event_append
@@ -126,7 +126,8 @@ def _organisation_is_empty(organisation: Organisation) -> bool:
     collector.collect([organisation])
     if collector.protected:
         return False
-    kinds = {model._meta.label for model, objs in collector.model_objs.items() if objs}
+    # django-stubs types model_objs' keys as str; they are model classes.
+    kinds = {cast(type[Model], model)._meta.label for model, objs in collector.model_objs.items() if objs}
     return kinds <= _EMPTY_ORGANISATION_MODELS
 
 
