@@ -1,6 +1,10 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+
+from .models import User
 
 
 class SignInForm(forms.Form):
@@ -94,6 +98,14 @@ class SignUpForm(forms.Form):
         data = super().clean() or {}
         if data.get("password1") and data.get("password2") and data["password1"] != data["password2"]:
             self.add_error("password2", "The two passwords differ.")
+        if data.get("password1") and not self.has_error("password2"):
+            # Shown with the other errors at once; the service checks again (accounts.services.signup).
+            candidate = User(email=str(data.get("email") or ""), name=str(data.get("name") or ""))
+            try:
+                validate_password(str(data["password1"]), user=candidate)
+            except ValidationError as exc:
+                for message in exc.messages:
+                    self.add_error("password1", message)
         if self.needs_agreement and not data.get("agree"):
             self.add_error("agree", "Tick the box to agree before creating an account.")
         return data
