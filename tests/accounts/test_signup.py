@@ -573,3 +573,42 @@ def test_export_service_for_a_user_without_anything(django_capture_on_commit_cal
     data = account_data_export(user=user)
     assert data["memberships"] == [] and data["workflows_created"] == [] and data["api_tokens"] == []
     assert data["profile"]["email_verified"] is None
+
+
+# --- every page keeps to the Content-Security-Policy ---------------------------------------------------
+
+
+def test_sign_up_pages_have_a_strict_policy(personas, settings, django_capture_on_commit_callbacks):
+    from tests.test_csp import markup_problems, strictness_problems
+
+    settings.WORKFLOWOS_TERMS_URL = "https://operator.example/terms"
+    user = _new_user(django_capture_on_commit_callbacks)
+    token = email_verification_token(user)
+    unverified = Client()
+    unverified.force_login(user)
+    _user, verified = _verified(django_capture_on_commit_callbacks, email="v@example.org")
+    pages = [
+        (Client(), "/accounts/sign-up/"),
+        (Client(), "/accounts/sign-up/sent/"),
+        (Client(), f"/accounts/verify-email/{token}/"),
+        (Client(), "/accounts/verify-email/tampered/"),
+        (unverified, "/accounts/verify-email/"),
+        (verified, "/accounts/welcome/"),
+        (verified, "/account/delete/"),
+        (verified, "/dashboard/"),
+        (Client(), "/"),
+        (Client(), "/accounts/sign-in/"),
+    ]
+    failures = []
+    for c, url in pages:
+        resp = c.get(url)
+        assert resp["Content-Type"].startswith("text/html"), url
+        failures += [
+            f"{url}: {p}" for p in strictness_problems(resp) + markup_problems(resp.content.decode())
+        ]
+    settings.WORKFLOWOS_SIGNUP = "invite-only"
+    resp = Client().get("/accounts/sign-up/")
+    failures += [
+        f"invite-only: {p}" for p in strictness_problems(resp) + markup_problems(resp.content.decode())
+    ]
+    assert not failures, "\n".join(failures)
