@@ -612,3 +612,20 @@ def test_sign_up_pages_have_a_strict_policy(personas, settings, django_capture_o
         f"invite-only: {p}" for p in strictness_problems(resp) + markup_problems(resp.content.decode())
     ]
     assert not failures, "\n".join(failures)
+
+
+def test_the_production_stacks_outbox_gives_the_verification_link(
+    tmp_path, settings, django_capture_on_commit_callbacks
+):
+    """The journey reads the link from the stack's file outbox (tests/production_stack.sent_mail):
+    check that parsing on a message written by the same file backend the stack uses."""
+    from tests.production_stack import Stack, sent_mail
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.EMAIL_FILE_PATH = str(tmp_path / "outbox")
+    settings.PUBLIC_URL = "http://localhost:18499"
+    user = _new_user(django_capture_on_commit_callbacks, email="stack@example.org")
+    (sent,) = sent_mail(Stack(url=settings.PUBLIC_URL, var_dir=tmp_path, env={}))
+    assert sent.to == ["stack@example.org"] and "Confirm" in sent.subject
+    token = _link(sent.body).split("/")[-2]
+    assert email_verify(token=token).pk == user.pk
