@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core import signing
 from django.core.exceptions import ValidationError
@@ -159,6 +160,9 @@ def user_sign_up(*, email: str, name: str, password: str) -> User | None:
             existing = User.objects.filter(email__iexact=email).first()
             if existing is None:
                 raise
+    # Hash the password anyway, so this path takes as long as creating an account (a quicker
+    # answer would tell the address is registered).
+    make_password(password)
     with transaction.atomic():
         audit_event_append(
             action="user.sign_up_existing_address",
