@@ -79,7 +79,8 @@ def _prod(env: dict[str, str], *args: str, timeout: float = 300) -> None:
 
 def start_stack(*, database_url: str, redis_url: str, var_dir: Path, keys_dir: Path) -> Iterator[Stack]:
     """Run `scripts/prod.sh setup` and `start` on a free port; stop the processes afterwards."""
-    port = _free_port()
+    # A fixed port when several test runs share a machine and each keeps to its own range.
+    port = int(os.environ.get("WORKFLOWOS_TEST_STACK_PORT") or 0) or _free_port()
     url = f"http://localhost:{port}"
     keep = {"PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "PYTHONPATH"}
     env = {k: v for k, v in os.environ.items() if k in keep}
