@@ -8,6 +8,8 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
+from lib.errors import DomainError
+
 from .models import User
 from .services import api_token_check
 from .services.tokens import TokenRejected
@@ -33,6 +35,12 @@ class TokenAuthentication(authentication.BaseAuthentication):
         except TokenRejected as exc:
             # The code (token_expired, token_revoked, token_invalid) becomes the JSON "error".
             raise exceptions.AuthenticationFailed(exc.message, code=exc.code) from None
+        if token.user.email_verified is None:  # a sign-up that never verified its address
+            raise DomainError(
+                "Verify your e-mail address first: open the link we sent you.",
+                status=403,
+                code="email_unverified",
+            )
         return (token.user, None)
 
     def authenticate_header(self, request: Request) -> str:

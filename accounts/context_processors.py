@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 
 from .access import active_membership, is_assessor
@@ -22,3 +23,8 @@ def organisation(request: HttpRequest) -> dict[str, Any]:
         "user_memberships": list(memberships_of(user=user)),
         "user_is_assessor": is_assessor(user),
     }
+
+
+def signup(request: HttpRequest) -> dict[str, Any]:
+    """Whether pages offer "Create an account" (WORKFLOWOS_SIGNUP=open)."""
+    return {"signup_open": settings.WORKFLOWOS_SIGNUP == "open"}

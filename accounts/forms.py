@@ -1,6 +1,10 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+
+from .models import User
 
 
 class SignInForm(forms.Form):
@@ -61,3 +65,73 @@ class TokenForm(forms.Form):
     def lifetime_days(self) -> int | None:
         value = self.cleaned_data["lifetime"]
         return None if value == "never" else int(value)
+
+
+class SignUpForm(forms.Form):
+    """A new account. The agreement box appears (and is required) only when the operator links
+    terms or a privacy notice (WORKFLOWOS_TERMS_URL, WORKFLOWOS_PRIVACY_URL)."""
+
+    email = forms.EmailField(
+        max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
+    )
+    name = forms.CharField(max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    password1 = forms.CharField(
+        label="Password",
+        strip=False,
+        help_text="At least 10 characters, not a common password, not like your name or address.",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label="Password again",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    agree = forms.BooleanField(required=False, label="I agree")
+
+    def __init__(self, *args: object, needs_agreement: bool = False, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.needs_agreement = needs_agreement
+        if not needs_agreement:
+            del self.fields["agree"]
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        if data.get("password1") and data.get("password2") and data["password1"] != data["password2"]:
+            self.add_error("password2", "The two passwords differ.")
+        if data.get("password1") and not self.has_error("password2"):
+            # Shown with the other errors at once; the service checks again (accounts.services.signup).
+            candidate = User(email=str(data.get("email") or ""), name=str(data.get("name") or ""))
+            try:
+                validate_password(str(data["password1"]), user=candidate)
+            except ValidationError as exc:
+                for message in exc.messages:
+                    self.add_error("password1", message)
+        if self.needs_agreement and not data.get("agree"):
+            self.add_error("agree", "Tick the box to agree before creating an account.")
+        return data
+
+
+class WelcomeForm(forms.Form):
+    """After verifying: create an organisation (name needed) or stay a personal account."""
+
+    choice = forms.ChoiceField(choices=[("organisation", "Create an organisation"), ("personal", "Personal")])
+    name = forms.CharField(
+        label="Organisation name",
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "organization"}),
+    )
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        if data.get("choice") == "organisation" and not str(data.get("name") or "").strip():
+            self.add_error("name", "Name your organisation.")
+        return data
+
+
+class DeleteAccountForm(forms.Form):
+    password = forms.CharField(
+        label="Your current password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )

@@ -1,5 +1,6 @@
 """Session activity: record each signed-in session, refresh it on activity, enforce the idle
-timeout, and sign out sessions their owner ended elsewhere."""
+timeout, and sign out sessions their owner ended elsewhere. Unverified accounts (sign-up) are kept
+to the verification pages."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
 from django.utils import timezone
 
 from core.middleware import database_unavailable
@@ -105,3 +107,44 @@ def session_record_start(request: HttpRequest, user: User) -> None:
     session[SESSION_ROW_KEY] = row.pk
     session[SESSION_TOUCHED_KEY] = timezone.now().timestamp()
     session.set_expiry(int(session_idle_timeout(user).total_seconds()))
+
+
+# What an account whose address is not verified yet may still reach.
+UNVERIFIED_ALLOWED = (
+    "/accounts/verify-email/",
+    "/accounts/sign-out/",
+    "/accounts/sign-up/sent/",
+    "/static/",
+    "/healthz",
+    "/favicon.ico",
+)
+
+
+class EmailVerificationMiddleware:
+    """After AuthenticationMiddleware: a signed-in account whose address is not verified (a
+    self-service sign-up, see accounts/services/signup.py) can only verify, ask for a new link or
+    sign out. Pages redirect to the "verify your address" page; the API answers 403
+    ``email_unverified``. Costs nothing for verified users (the flag is on the loaded user)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and getattr(user, "email_verified", True) is None
+            and not request.path.startswith(UNVERIFIED_ALLOWED)
+        ):
+            if request.path.startswith("/api/"):
+                return JsonResponse(
+                    {
+                        "error": "email_unverified",
+                        "message": "Verify your e-mail address first: open the link we sent you.",
+                        "errors": [],
+                    },
+                    status=403,
+                )
+            return redirect("accounts:verify_pending")
+        return self.get_response(request)

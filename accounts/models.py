@@ -37,6 +37,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(default=False, help_text="Platform admin: can use the Django admin.")
     is_assessor = models.BooleanField(default=False, help_text="Platform assessor: works the review queue.")
     date_joined = models.DateTimeField(default=timezone.now)
+    # When the address was proven. Only self-service sign-up creates an account without it (see
+    # accounts/services/signup.py); every other way in vouches for the address: an invitation link
+    # that reached it, single sign-on with a verified address, a platform admin, the demo seeder.
+    # Until it is set the account can only verify, re-send the link or sign out
+    # (accounts.middleware.EmailVerificationMiddleware).
+    email_verified = models.DateTimeField(null=True, blank=True, default=timezone.now)
 
     objects = UserManager()
 
@@ -50,6 +56,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def display_name(self) -> str:
         return self.name or self.email
+
+    @property
+    def is_email_verified(self) -> bool:
+        return self.email_verified is not None
 
 
 class Organisation(models.Model):

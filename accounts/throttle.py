@@ -110,3 +110,29 @@ def _increment(counter: _Counter) -> None:
         cache.incr(counter.key)
     except ValueError:  # it expired between add() and incr(): start again
         cache.set(counter.key, 1, timeout=counter.window + 1)
+
+
+def signup_throttled(request: HttpRequest, email: str) -> bool:
+    """Sign-up and verification re-sends: ``SIGNUP_RATE_IP`` per client address and
+    ``SIGNUP_RATE_EMAIL`` per e-mail address (django-ratelimit's cache counters). Every attempt
+    counts, registered address or not, so the answer reveals nothing. Fails open when the cache is
+    down, like the sign-in throttle."""
+    if not settings.RATELIMIT_ENABLE:
+        return False
+    from django_ratelimit.core import get_usage
+
+    email_key = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+    limited = False
+    for group, key, rate in (
+        ("signup-ip", client_ip(request), settings.SIGNUP_RATE_IP),
+        ("signup-email", email_key, settings.SIGNUP_RATE_EMAIL),
+    ):
+        try:
+            usage = get_usage(request, group=group, key=lambda _g, _r, k=key: k, rate=rate, increment=True)
+        except Exception as exc:
+            logger.warning(
+                "sign-up throttle unavailable (cache error: %s); not throttling", type(exc).__name__
+            )
+            return False
+        limited = limited or bool(usage and usage["should_limit"])
+    return limited

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import security_views, views
+from . import security_views, signup_views, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -17,4 +17,14 @@ urlpatterns += [
     path("password-reset/sent/", security_views.password_reset_done, name="password_reset_done"),
     path("reset/<uidb64>/<token>/", security_views.password_reset_confirm, name="password_reset_confirm"),
     path("reset/done/", security_views.password_reset_complete, name="password_reset_complete"),
+]
+
+# Sign-up (WORKFLOWOS_SIGNUP), e-mail verification and the first choice after it.
+urlpatterns += [
+    path("sign-up/", signup_views.sign_up, name="sign_up"),
+    path("sign-up/sent/", signup_views.sign_up_sent, name="sign_up_sent"),
+    path("verify-email/", signup_views.verify_pending, name="verify_pending"),
+    path("verify-email/resend/", signup_views.verify_resend, name="verify_resend"),
+    path("verify-email/<str:token>/", signup_views.verify_email, name="verify_email"),
+    path("welcome/", signup_views.welcome, name="welcome"),
 ]

@@ -37,6 +37,7 @@ class Stack:
 class SentMail:
     subject: str
     to: list[str]
+    body: str = ""
 
 
 def sent_mail(stack: Stack | None) -> list[SentMail]:
@@ -44,7 +45,7 @@ def sent_mail(stack: Stack | None) -> list[SentMail]:
     if stack is None:
         from django.core import mail
 
-        return [SentMail(m.subject, list(m.to)) for m in mail.outbox]
+        return [SentMail(m.subject, list(m.to), str(m.body)) for m in mail.outbox]
     import email
     from email.header import decode_header, make_header
 
@@ -56,7 +57,9 @@ def sent_mail(stack: Stack | None) -> list[SentMail]:
                 continue
             msg = email.message_from_string(chunk.strip())
             subject = str(make_header(decode_header(msg.get("Subject", ""))))
-            found.append(SentMail(subject, [a.strip() for a in msg.get("To", "").split(",")]))
+            payload = msg.get_payload(decode=True) if not msg.is_multipart() else b""
+            body = payload.decode(msg.get_content_charset() or "utf-8", "replace") if payload else ""
+            found.append(SentMail(subject, [a.strip() for a in msg.get("To", "").split(",")], body))
     return found
 
 
@@ -76,7 +79,8 @@ def _prod(env: dict[str, str], *args: str, timeout: float = 300) -> None:
 
 def start_stack(*, database_url: str, redis_url: str, var_dir: Path, keys_dir: Path) -> Iterator[Stack]:
     """Run `scripts/prod.sh setup` and `start` on a free port; stop the processes afterwards."""
-    port = _free_port()
+    # A fixed port when several test runs share a machine and each keeps to its own range.
+    port = int(os.environ.get("WORKFLOWOS_TEST_STACK_PORT") or 0) or _free_port()
     url = f"http://localhost:{port}"
     keep = {"PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "PYTHONPATH"}
     env = {k: v for k, v in os.environ.items() if k in keep}
@@ -92,6 +96,9 @@ def start_stack(*, database_url: str, redis_url: str, var_dir: Path, keys_dir: P
             "WORKFLOWOS_VAR_DIR": str(var_dir),
             "WORKFLOWOS_KEYS_DIR": str(keys_dir),
             "MEDIA_ROOT": str(var_dir / "files"),
+            # Production's default is invite-only; the stack opens sign-up so the sign-up journey
+            # (tests/e2e/test_signup_journey.py) runs against it too. Nothing else depends on it.
+            "WORKFLOWOS_SIGNUP": "open",
             # Mail as files, so a browser test can read what the stack sent (see sent_mail()).
             "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
             "EMAIL_FILE_PATH": str(var_dir / "outbox"),

@@ -145,6 +145,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.SessionActivityMiddleware",
+    "accounts.middleware.EmailVerificationMiddleware",  # unverified sign-ups may only verify
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -166,6 +167,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.organisation",
+                "accounts.context_processors.signup",
             ],
         },
     }
@@ -487,6 +489,23 @@ PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3600)
 PASSWORD_RESET_RATE_EMAIL = env_str("PASSWORD_RESET_RATE_EMAIL", "3/h")
 PASSWORD_RESET_RATE_IP = env_str("PASSWORD_RESET_RATE_IP", "20/h")
 VERIFY_RATE = env_str("VERIFY_RATE", "120/m")
+# --- Sign-up (accounts/signup_views.py) ---------------------------------------------------------
+# open: anyone may create an account (e-mail verified before it can do anything);
+# invite-only: accounts come only from an organisation's invitation link (the sign-up page says
+# so); closed: no sign-up page at all. Open on the embedded default, invite-only in production
+# unless the operator chooses otherwise.
+WORKFLOWOS_SIGNUP = env_str("WORKFLOWOS_SIGNUP", "invite-only" if PRODUCTION else "open").strip().lower()
+if WORKFLOWOS_SIGNUP not in {"open", "invite-only", "closed"}:
+    raise ImproperlyConfigured("WORKFLOWOS_SIGNUP must be open, invite-only or closed.")
+# The operator's terms of service and privacy notice, linked from the sign-up form when set.
+WORKFLOWOS_TERMS_URL = env_str("WORKFLOWOS_TERMS_URL")
+WORKFLOWOS_PRIVACY_URL = env_str("WORKFLOWOS_PRIVACY_URL")
+# Sign-up attempts per client address and per e-mail address (verification e-mails re-sent count
+# against the address too), "N/s|m|h|d".
+SIGNUP_RATE_IP = env_str("SIGNUP_RATE_IP", "10/h")
+SIGNUP_RATE_EMAIL = env_str("SIGNUP_RATE_EMAIL", "3/h")
+# A verification link works until the address is verified, for this long.
+EMAIL_VERIFICATION_TIMEOUT = env_int("EMAIL_VERIFICATION_TIMEOUT", 3 * 24 * 3600)
 # Per-organisation limits on simulations and exports together (core/quotas.py), counted from the
 # job rows: starts in the last hour, and jobs queued or running at once. 0 turns a limit off.
 WORKFLOWOS_JOB_QUOTAS = {
