@@ -114,6 +114,9 @@ def history_chart(history: list[Pai8Assessment], *, width: int = 560, height: in
     def x(i: int) -> float:
         return pad_l + (w * i / (n - 1) if n > 1 else w / 2)
 
+    def anchor(i: int) -> str:
+        return "middle" if n == 1 else "start" if i == 0 else "end" if i == n - 1 else "middle"
+
     def y(v: float) -> float:
         return pad_t + h - h * v / 3
 
@@ -134,7 +137,7 @@ def history_chart(history: list[Pai8Assessment], *, width: int = 560, height: in
         parts.append(
             f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="4" fill="#1e3a8a"><title>{escape(when.date().isoformat())}: '
             f"mean {v:.2f}, posture L{level}</title></circle>"
-            f'<text x="{x(i):.1f}" y="{height - 8}" font-size="10" fill="#475569" text-anchor="middle">'
+            f'<text x="{x(i):.1f}" y="{height - 8}" font-size="10" fill="#475569" text-anchor="{anchor(i)}">'
             f"{escape(when.strftime('%b %Y'))}</text>"
         )
     parts.append("</svg>")

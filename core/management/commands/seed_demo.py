@@ -14,6 +14,7 @@ SEEDERS = [
     "simulations.demo",
     "assessments.demo",
     "trustmarks.demo",
+    "governance.demo",
 ]
 
 
