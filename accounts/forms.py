@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.urls import reverse
 
 
 class SignInForm(forms.Form):
@@ -8,6 +11,19 @@ class SignInForm(forms.Form):
     password = forms.CharField(
         strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Domain discovery as the address is typed (htmx); without JavaScript the form's
+        # "Continue with single sign-on" button does the same.
+        self.fields["email"].widget.attrs.update(
+            {
+                "hx-get": reverse("accounts:sso_discover"),
+                "hx-trigger": "change, keyup changed delay:400ms",
+                "hx-target": "#sso-options",
+                "hx-sync": "this:replace",
+            }
+        )
 
 
 class SwitchOrganisationForm(forms.Form):
