@@ -55,6 +55,11 @@ class OidcProviderForm(forms.ModelForm):
     """The stored client secret is write-only: typed to set it, never shown back. Prefer naming
     an environment variable (the secret then never enters the database)."""
 
+    issuer = forms.URLField(
+        max_length=300,
+        assume_scheme="https",
+        help_text="The issuer URL exactly as the provider's discovery document states it.",
+    )
     client_secret = forms.CharField(
         required=False,
         strip=True,
@@ -100,7 +105,9 @@ class OidcProviderForm(forms.ModelForm):
         cleaned = []
         for raw in domains:
             domain = raw.strip().lower().lstrip("@")
-            if not re.fullmatch(r"(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}", domain):
+            if not re.fullmatch(
+                r"(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}", domain
+            ):
                 raise forms.ValidationError(f"{raw} is not a domain name (e.g. acme.example).")
             cleaned.append(domain)
         if not cleaned:
@@ -112,7 +119,9 @@ class OidcProviderForm(forms.ModelForm):
         typed = data.get("client_secret") or ""
         keeps = bool(self.instance.client_secret) and not data.get("clear_client_secret")
         if not data.get("client_secret_env") and not typed and not keeps:
-            self.add_error("client_secret_env", "Name the environment variable holding the secret, or type it.")
+            self.add_error(
+                "client_secret_env", "Name the environment variable holding the secret, or type it."
+            )
         return data
 
     def save(self, commit: bool = True) -> OidcProvider:
@@ -124,7 +133,8 @@ class OidcProviderForm(forms.ModelForm):
             provider.client_secret = ""
         else:  # keep what was stored (the field is never rendered back)
             provider.client_secret = (
-                OidcProvider.objects.filter(pk=provider.pk).values_list("client_secret", flat=True).first() or ""
+                OidcProvider.objects.filter(pk=provider.pk).values_list("client_secret", flat=True).first()
+                or ""
                 if provider.pk
                 else ""
             )

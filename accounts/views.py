@@ -70,7 +70,11 @@ def _sso_discovery(request: HttpRequest, next_url: str) -> HttpResponse | None:
     if not providers and not wants_sso:
         return None
     domain = email.rpartition("@")[2].lower()
-    note = "" if providers else f"No single sign-on is set up for {domain} addresses: sign in with your password."
+    note = (
+        ""
+        if providers
+        else f"No single sign-on is set up for {domain} addresses: sign in with your password."
+    )
     context = {
         "form": SignInForm(initial={"email": email}),
         "next": next_url,

@@ -7,44 +7,115 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_organisation_brand_logo'),
+        ("accounts", "0003_organisation_brand_logo"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='OidcProvider',
+            name="OidcProvider",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(help_text='Shown on the button: "Sign in with <name>".', max_length=100)),
-                ('issuer', models.URLField(help_text="The issuer URL exactly as the provider's discovery document states it.", max_length=300)),
-                ('client_id', models.CharField(max_length=255)),
-                ('client_secret_env', models.CharField(blank=True, help_text='Name of the environment variable holding the client secret (preferred).', max_length=100)),
-                ('client_secret', models.CharField(blank=True, help_text='Used when no variable is named.', max_length=500)),
-                ('allowed_domains', models.TextField(help_text='E-mail domains this provider may sign in, one per line or comma-separated.')),
-                ('default_role', models.CharField(choices=[('admin', 'Organisation admin'), ('practitioner', 'Practitioner')], default='practitioner', max_length=20)),
-                ('auto_join', models.BooleanField(default=True, help_text='Just-in-time membership: a verified address of an allowed domain joins with the default role. Off: only existing members may sign in with this provider.')),
-                ('enabled', models.BooleanField(default=True)),
-                ('created', models.DateTimeField(default=django.utils.timezone.now)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='oidc_providers', to='accounts.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "name",
+                    models.CharField(help_text='Shown on the button: "Sign in with <name>".', max_length=100),
+                ),
+                (
+                    "issuer",
+                    models.URLField(
+                        help_text="The issuer URL exactly as the provider's discovery document states it.",
+                        max_length=300,
+                    ),
+                ),
+                ("client_id", models.CharField(max_length=255)),
+                (
+                    "client_secret_env",
+                    models.CharField(
+                        blank=True,
+                        help_text="Name of the environment variable holding the client secret (preferred).",
+                        max_length=100,
+                    ),
+                ),
+                (
+                    "client_secret",
+                    models.CharField(blank=True, help_text="Used when no variable is named.", max_length=500),
+                ),
+                (
+                    "allowed_domains",
+                    models.TextField(
+                        help_text="E-mail domains this provider may sign in, one per line or comma-separated."
+                    ),
+                ),
+                (
+                    "default_role",
+                    models.CharField(
+                        choices=[("admin", "Organisation admin"), ("practitioner", "Practitioner")],
+                        default="practitioner",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "auto_join",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Just-in-time membership: a verified address of an allowed domain joins with the default role. Off: only existing members may sign in with this provider.",
+                    ),
+                ),
+                ("enabled", models.BooleanField(default=True)),
+                ("created", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="oidc_providers",
+                        to="accounts.organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'OpenID Connect provider',
-                'ordering': ['organisation__name', 'name'],
+                "verbose_name": "OpenID Connect provider",
+                "ordering": ["organisation__name", "name"],
             },
         ),
         migrations.CreateModel(
-            name='SsoRemoval',
+            name="SsoRemoval",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.EmailField(max_length=254)),
-                ('removed', models.DateTimeField(default=django.utils.timezone.now)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sso_removals', to='accounts.organisation')),
-                ('removed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("email", models.EmailField(max_length=254)),
+                ("removed", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sso_removals",
+                        to="accounts.organisation",
+                    ),
+                ),
+                (
+                    "removed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('organisation', 'email'), name='sso_removal_unique')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("organisation", "email"), name="sso_removal_unique")
+                ],
             },
         ),
     ]

@@ -23,7 +23,18 @@ from .errors import SsoError
 BACKEND_PATH = "accounts.oidc.backend.OrganisationOidcBackend"
 # Asymmetric signatures only: an HS256 token would be "signed" with the client secret, which the
 # client itself holds, so it would prove nothing about the provider.
-SIGNING_ALGORITHMS = {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
+SIGNING_ALGORITHMS = {
+    "RS256",
+    "RS384",
+    "RS512",
+    "PS256",
+    "PS384",
+    "PS512",
+    "ES256",
+    "ES384",
+    "ES512",
+    "EdDSA",
+}
 
 
 def client_secret(provider: OidcProvider) -> str:
@@ -59,7 +70,7 @@ class OrganisationOidcBackend(OIDCAuthenticationBackend):
     def get_user(self, user_id: int) -> Any:
         return ModelBackend.get_user(self, user_id)  # refuses inactive users, as password sign-in does
 
-    def authenticate(  # type: ignore[override]
+    def authenticate(
         self,
         request: HttpRequest | None,
         provider: OidcProvider | None = None,
@@ -99,7 +110,9 @@ class OrganisationOidcBackend(OIDCAuthenticationBackend):
         except ValueError:
             body = {}
         if response.status_code != 200 or not isinstance(body, dict) or not body.get("id_token"):
-            error = body.get("error", f"HTTP {response.status_code}") if isinstance(body, dict) else "no answer"
+            error = (
+                body.get("error", f"HTTP {response.status_code}") if isinstance(body, dict) else "no answer"
+            )
             raise SsoError(
                 f"{self.provider.name} refused to complete the sign-in ({error}). Start again; if it "
                 "keeps failing, ask your platform admin to check the client id and secret.",
@@ -121,14 +134,18 @@ class OrganisationOidcBackend(OIDCAuthenticationBackend):
             raise self._refused("is not a valid token.", "invalid_token") from None
         alg = header.get("alg")
         if alg not in SIGNING_ALGORITHMS or alg not in self.metadata.id_token_signing_alg_values_supported:
-            raise self._refused(f"uses a signing algorithm this server does not accept ({alg}).", "invalid_token")
+            raise self._refused(
+                f"uses a signing algorithm this server does not accept ({alg}).", "invalid_token"
+            )
         self.OIDC_RP_SIGN_ALGO = str(alg)
         try:
             key = self.retrieve_matching_jwk(token)
         except requests.RequestException:
             raise unreachable(self.provider) from None
         except (SuspiciousOperation, KeyError, ValueError, jwt.PyJWTError):
-            raise self._refused("is signed with a key the provider does not publish.", "invalid_signature") from None
+            raise self._refused(
+                "is signed with a key the provider does not publish.", "invalid_signature"
+            ) from None
         try:
             payload: dict[str, Any] = jwt.decode(
                 token,

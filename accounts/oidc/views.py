@@ -53,7 +53,13 @@ def refused_page(
     response = render(
         request,
         "accounts/sign_in.html",
-        {"form": form, "next": next_url, "sso_error": message, "sso_providers": providers, "sso_email": email},
+        {
+            "form": form,
+            "next": next_url,
+            "sso_error": message,
+            "sso_providers": providers,
+            "sso_email": email,
+        },
         status=status,
     )
     return response
@@ -99,7 +105,9 @@ class OidcStartView(OIDCAuthenticationRequestView):
         if email:
             wait = sign_in_wait(request, email)
             if wait:
-                response = refused_page(request, locked_message(wait), status=429, email=email, next_url=next_url)
+                response = refused_page(
+                    request, locked_message(wait), status=429, email=email, next_url=next_url
+                )
                 response["Retry-After"] = str(wait)
                 return response
         try:
@@ -126,7 +134,7 @@ class OidcCallbackView(OIDCAuthenticationCallbackView):
     session is recorded by the ``user_logged_in`` receiver) and makes the provider's
     organisation the active one. Every refusal is the sign-in page with a message."""
 
-    def get(self, request: HttpRequest) -> HttpResponse:  # type: ignore[override]
+    def get(self, request: HttpRequest) -> HttpResponse:
         states = request.session.get("oidc_states")
         state = request.GET.get("state", "")
         entry = states.pop(state, None) if isinstance(states, dict) and state else None

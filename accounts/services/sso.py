@@ -65,7 +65,9 @@ def sso_claimed_email(*, provider: OidcProvider, claims: dict[str, Any]) -> str:
     return email
 
 
-def _audit(action: str, *, provider: OidcProvider, email: str, obj_type: str, obj_id: object, **data: Any) -> None:
+def _audit(
+    action: str, *, provider: OidcProvider, email: str, obj_type: str, obj_id: object, **data: Any
+) -> None:
     audit_event_append(
         action=action,
         object_type=obj_type,
@@ -150,7 +152,11 @@ def sso_refused(*, provider: OidcProvider, error: SsoError) -> None:
     such as a stale state, name nobody and would only let strangers fill the log)."""
     if error.email:
         _audit(
-            "sso.refused", provider=provider, email=error.email, obj_type="oidcprovider", obj_id=provider.pk,
+            "sso.refused",
+            provider=provider,
+            email=error.email,
+            obj_type="oidcprovider",
+            obj_id=provider.pk,
             reason=error.code,
         )
 

@@ -129,4 +129,3 @@ def start_op(oidc_node_path: Path, live_server: Any) -> Iterator[Callable[..., R
     yield start
     for running in started:
         _stop(running)
-

@@ -65,7 +65,12 @@ class Browser:
     def start(self, provider_id: int, email: str, next_url: str = "") -> requests.Response:
         return self.http.post(
             f"{self.base}/accounts/oidc/start/",
-            data={"csrfmiddlewaretoken": self.csrf(), "provider": provider_id, "email": email, "next": next_url},
+            data={
+                "csrfmiddlewaretoken": self.csrf(),
+                "provider": provider_id,
+                "email": email,
+                "next": next_url,
+            },
             allow_redirects=False,
             timeout=10,
         )
@@ -111,9 +116,12 @@ def test_domain_discovery_offers_the_provider_without_javascript(live_server, ac
     assert "Sign in with" not in other
     assert "No single sign-on is set up for elsewhere.example addresses" in other
     # htmx asks the same question as the address is typed.
-    assert "Sign in with Acme Identity" in b.http.get(
-        f"{live_server.url}/accounts/sign-in/sso/", params={"email": "jo@acme.example"}, timeout=10
-    ).text
+    assert (
+        "Sign in with Acme Identity"
+        in b.http.get(
+            f"{live_server.url}/accounts/sign-in/sso/", params={"email": "jo@acme.example"}, timeout=10
+        ).text
+    )
 
 
 def test_new_address_signs_in_and_joins_just_in_time(live_server, acme_sso, mailoutbox):
@@ -123,7 +131,10 @@ def test_new_address_signs_in_and_joins_just_in_time(live_server, acme_sso, mail
     b = Browser(live_server.url)
     page = b.discover("jo@acme.example").text
     provider_id = int(re.search(r'name="provider" value="(\d+)"', page).group(1))  # type: ignore[union-attr]
-    done = b.sso(provider_id, "jo@acme.example", )
+    done = b.sso(
+        provider_id,
+        "jo@acme.example",
+    )
     assert done.status_code == 200, done.text[:2000]
     assert done.url == f"{live_server.url}/dashboard/"
     assert "Acme AI" in done.text  # the provider's organisation is the active one
@@ -150,7 +161,10 @@ def test_existing_member_signs_in_with_the_default_role_untouched(live_server, a
     acme_sso.default_role = Membership.ADMIN
     acme_sso.save()
     before = Membership.objects.get(user=personas.pat, organisation=personas.acme).role
-    done = Browser(live_server.url).sso(acme_sso.pk, "pat@acme.example", )
+    done = Browser(live_server.url).sso(
+        acme_sso.pk,
+        "pat@acme.example",
+    )
     assert done.url.endswith("/dashboard/")
     assert Membership.objects.get(user=personas.pat, organisation=personas.acme).role == before
     assert User.objects.filter(email="pat@acme.example").count() == 1
