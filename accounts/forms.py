@@ -19,7 +19,7 @@ class SignInForm(forms.Form):
         self.fields["email"].widget.attrs.update(
             {
                 "hx-get": reverse("accounts:sso_discover"),
-                "hx-trigger": "change, keyup changed delay:400ms",
+                "hx-trigger": "input changed delay:400ms, change",
                 "hx-target": "#sso-options",
                 "hx-sync": "this:replace",
             }

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from .access import login_required_page, switch_organisation
 from .forms import SignInForm, SwitchOrganisationForm
+from .oidc.views import sso_context
 from .selectors import oidc_providers_for_email
 from .throttle import locked_message, sign_in_failed, sign_in_wait
 
@@ -66,22 +67,18 @@ def _sso_discovery(request: HttpRequest, next_url: str) -> HttpResponse | None:
     wants_sso = "sso" in request.POST
     if "@" not in email or not (wants_sso or not request.POST.get("password")):
         return None
-    providers = oidc_providers_for_email(email=email)
-    if not providers and not wants_sso:
+    if not wants_sso and not oidc_providers_for_email(email=email):
         return None
-    domain = email.rpartition("@")[2].lower()
-    note = (
-        ""
-        if providers
-        else f"No single sign-on is set up for {domain} addresses: sign in with your password."
-    )
     context = {
         "form": SignInForm(initial={"email": email}),
         "next": next_url,
-        "sso_providers": providers,
-        "sso_email": email,
-        "sso_note": note,
+        **sso_context(email=email, next_url=next_url if next_url.startswith("/") else ""),
     }
+    if not context["sso_buttons"]:
+        domain = email.rpartition("@")[2].lower()
+        context["sso_note"] = (
+            f"No single sign-on is set up for {domain} addresses: sign in with your password."
+        )
     return render(request, "accounts/sign_in.html", context)
 
 

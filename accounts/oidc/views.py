@@ -4,12 +4,13 @@ and the sign-in page's domain discovery."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from django import forms
 from django.contrib.auth import login
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.views import View
 from django.views.decorators.http import require_GET
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
@@ -44,6 +45,20 @@ def _safe_next(request: HttpRequest, target: str | None) -> str:
     return url if url.startswith("/") else "/dashboard/"
 
 
+def sso_context(*, email: str, next_url: str, note: str = "") -> dict[str, Any]:
+    """The sign-in page's single sign-on part: a "Sign in with …" link per provider of the
+    address's domain (links, not forms: see OidcStartView)."""
+    providers = oidc_providers_for_email(email=email) if "@" in email else []
+    start = reverse("accounts:oidc_start")
+    buttons = []
+    for p in providers:
+        query = {"provider": p.pk, "email": email, **({"next": next_url} if next_url else {})}
+        buttons.append(
+            {"name": p.name, "organisation": p.organisation.name, "href": f"{start}?{urlencode(query)}"}
+        )
+    return {"sso_buttons": buttons, "sso_email": email, "sso_note": "" if buttons else note}
+
+
 def refused_page(
     request: HttpRequest, message: str, *, status: int, email: str = "", next_url: str = ""
 ) -> HttpResponse:
@@ -69,22 +84,21 @@ def refused_page(
 def sso_discover(request: HttpRequest) -> HttpResponse:
     """htmx: the "Sign in with …" buttons for the address typed so far (empty when none)."""
     email = request.GET.get("email", "").strip()[:254]
-    providers = oidc_providers_for_email(email=email) if "@" in email else []
-    next_url = _safe_next(request, request.GET.get("next"))
-    return render(
-        request,
-        "accounts/_sso_options.html",
-        {"sso_providers": providers, "sso_email": email, "next": next_url},
-    )
+    next_url = _safe_next(request, request.GET.get("next")) if request.GET.get("next") else ""
+    return render(request, "accounts/_sso_options.html", sso_context(email=email, next_url=next_url))
 
 
 class OidcStartView(OIDCAuthenticationRequestView):
-    """POST (CSRF-protected): send the browser to the chosen provider's authorization endpoint.
+    """GET (a link, as the library's own view): send the browser to the chosen provider's
+    authorization endpoint. A link rather than a form, because the sign-in page's
+    Content-Security-Policy (``form-action 'self'``) forbids a form submission that redirects to
+    another origin; starting a sign-in changes nothing but this session's pending states, and the
+    callback accepts only a state this session started (no login CSRF).
 
     The library puts state, nonce and PKCE verifier in the session; the provider's id, the typed
     address and the destination go beside them, so the callback knows which provider to trust."""
 
-    http_method_names = ["post"]
+    http_method_names = ["get"]
 
     def __init__(self, **kwargs: Any) -> None:
         View.__init__(self, **kwargs)  # the endpoint and client come from the provider, not settings
@@ -93,8 +107,8 @@ class OidcStartView(OIDCAuthenticationRequestView):
     def get_extra_params(self, request: HttpRequest) -> dict[str, str]:
         return {"login_hint": self.login_hint} if self.login_hint else {}
 
-    def post(self, request: HttpRequest) -> HttpResponse:
-        form = StartForm(request.POST)
+    def get(self, request: HttpRequest) -> HttpResponse:
+        form = StartForm(request.GET)
         if not form.is_valid():
             return refused_page(request, UNAVAILABLE, status=400)
         email = (form.cleaned_data["email"] or "").lower()
@@ -117,7 +131,7 @@ class OidcStartView(OIDCAuthenticationRequestView):
         self.OIDC_OP_AUTH_ENDPOINT = metadata.authorization_endpoint
         self.OIDC_RP_CLIENT_ID = provider.client_id
         self.login_hint = email
-        response = self.get(request)
+        response = super().get(request)  # the library: state, nonce, PKCE into the session
         state = parse_qs(urlsplit(response["Location"]).query)["state"][0]
         entry = request.session["oidc_states"][state]
         entry.update({"provider": provider.pk, "email": email, "next": next_url})

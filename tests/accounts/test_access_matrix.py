@@ -93,7 +93,7 @@ ROWS: list[tuple[str, str, dict[str, str] | None, dict[str, Any]]] = [
     ("GET", "/accounts/reset/done/", None, dict.fromkeys(ALL, 200)),
     # Single sign-on (public; the provider admin's rows are in tests/accounts/oidc/test_sso_rules.py).
     ("GET", "/accounts/sign-in/sso/?email=pat@acme.example", None, dict.fromkeys(ALL, 200)),
-    ("POST", "/accounts/oidc/start/", {"provider": "999999"}, dict.fromkeys(ALL, 404)),
+    ("GET", "/accounts/oidc/start/?provider=999999", None, dict.fromkeys(ALL, 404)),
     ("GET", "/accounts/oidc/callback/?state=forged&code=x", None, dict.fromkeys(ALL, 400)),
 ]
 

@@ -53,9 +53,10 @@ def test_discovery_lists_only_enabled_providers_of_the_domain(acme_sso, client):
 def test_discovery_partial_escapes_the_names(acme_sso, client):
     page = client.get("/accounts/sign-in/sso/", {"email": 'x"><script>@acme.example'}).content.decode()
     assert "<script>" not in page
-    assert 'value="x&quot;&gt;&lt;script&gt;@acme.example"' in page
+    assert "email=x%22%3E%3Cscript%3E%40acme.example" in page
     page = client.get("/accounts/sign-in/sso/", {"email": "jo@acme.example"}).content.decode()
     assert "Sign in with Acme &lt;Identity&gt;" in page
+    assert 'href="/accounts/oidc/start/?provider=' in page
 
 
 def test_password_sign_in_is_unchanged_for_an_sso_domain(acme_sso, client, settings):
@@ -70,18 +71,18 @@ def test_password_sign_in_is_unchanged_for_an_sso_domain(acme_sso, client, setti
 
 
 def test_unreachable_provider_is_a_clear_message(acme_sso, client):
-    resp = client.post("/accounts/oidc/start/", {"provider": acme_sso.pk, "email": "jo@acme.example"})
+    resp = client.get("/accounts/oidc/start/", {"provider": acme_sso.pk, "email": "jo@acme.example"})
     assert resp.status_code == 502
     page = resp.content.decode()
     assert "could not be reached just now" in page and 'data-testid="sso-error"' in page
 
 
 def test_unknown_or_disabled_provider_is_refused(acme_sso, client):
-    assert client.post("/accounts/oidc/start/", {"provider": 999999}).status_code == 404
-    assert client.post("/accounts/oidc/start/", {"provider": "x"}).status_code == 400
+    assert client.get("/accounts/oidc/start/", {"provider": 999999}).status_code == 404
+    assert client.get("/accounts/oidc/start/", {"provider": "x"}).status_code == 400
     acme_sso.enabled = False
     acme_sso.save()
-    resp = client.post("/accounts/oidc/start/", {"provider": acme_sso.pk})
+    resp = client.get("/accounts/oidc/start/", {"provider": acme_sso.pk})
     assert resp.status_code == 404
     assert "not available" in resp.content.decode()
 
@@ -98,7 +99,7 @@ def test_a_locked_address_cannot_start_sso(acme_sso, client, settings):
     request = client.get("/accounts/sign-in/").wsgi_request
     for _ in range(settings.LOGIN_FAILURE_LIMIT):
         sign_in_failed(request, "jo@acme.example")
-    resp = client.post("/accounts/oidc/start/", {"provider": acme_sso.pk, "email": "jo@acme.example"})
+    resp = client.get("/accounts/oidc/start/", {"provider": acme_sso.pk, "email": "jo@acme.example"})
     assert resp.status_code == 429
     assert "Too many failed sign-in attempts" in resp.content.decode()
     assert resp["Retry-After"]
@@ -286,8 +287,9 @@ PUBLIC = ["anonymous", "pat", "alice", "mia", "ada", "gus", "root"]
 def _rows(provider_id: int) -> list[tuple[str, str, dict[str, Any] | None, dict[str, Any]]]:
     return [
         ("GET", "/accounts/sign-in/sso/?email=jo@acme.example", None, dict.fromkeys(PUBLIC, 200)),
-        ("POST", "/accounts/oidc/start/", {"provider": provider_id}, dict.fromkeys(PUBLIC, 502)),
-        ("POST", "/accounts/oidc/start/", {"provider": 999999}, dict.fromkeys(PUBLIC, 404)),
+        ("GET", f"/accounts/oidc/start/?provider={provider_id}", None, dict.fromkeys(PUBLIC, 502)),
+        ("GET", "/accounts/oidc/start/?provider=999999", None, dict.fromkeys(PUBLIC, 404)),
+        ("POST", "/accounts/oidc/start/", {"provider": provider_id}, dict.fromkeys(PUBLIC, 405)),
         ("GET", "/accounts/oidc/callback/?state=x&code=y", None, dict.fromkeys(PUBLIC, 400)),
         ("GET", "/admin/accounts/oidcprovider/", None, ADMIN_ONLY),
         ("GET", "/admin/accounts/oidcprovider/add/", None, ADMIN_ONLY),
