@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import shutil
 import socket
 import subprocess
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +27,7 @@ SCRIPT = Path(__file__).with_name("provider.mjs")
 CLIENT_ID = "workflowos"
 CLIENT_SECRET = "test-secret with spaces&symbols"  # proves the secret is form-encoded for Basic auth
 SECRET_ENV = "WORKFLOWOS_TEST_OIDC_SECRET"
+START_TIMEOUT = 30
 ACCOUNTS = {
     "jo@acme.example": {"email": "jo@acme.example", "email_verified": True, "name": "Jo New"},
     "pat@acme.example": {"email": "pat@acme.example", "email_verified": True, "name": "Pat"},
@@ -61,6 +64,7 @@ def free_port() -> int:
 class RunningProvider:
     issuer: str
     process: subprocess.Popen[str]
+    log: Any
 
 
 @pytest.fixture(scope="session")
@@ -84,20 +88,24 @@ def _start(node_path: Path, redirect_uri: str, **options: Any) -> RunningProvide
         {"client_id": "another-app", "client_secret": "another-secret", "redirect_uris": [redirect_uri]},
     ]
     config = {"port": port, "issuer": issuer, "clients": clients, "accounts": ACCOUNTS, **options}
+    # Its warnings go to a file, so a full pipe never blocks it; closed by _stop().
+    log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115
     process = subprocess.Popen(
         ["node", str(SCRIPT), json.dumps(config)],
         env={**os.environ, "NODE_PATH": str(node_path)},
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=log,
         text=True,
     )
     assert process.stdout is not None
-    line = process.stdout.readline()  # blocks until "listening …" or the process dies
+    ready, _, _ = select.select([process.stdout], [], [], START_TIMEOUT)
+    line = process.stdout.readline() if ready else ""
     if not line.startswith("listening"):
         process.kill()
-        err = process.stderr.read() if process.stderr else ""
-        raise RuntimeError(f"oidc-provider did not start: {line!r} {err[-2000:]}")
-    return RunningProvider(issuer=issuer, process=process)
+        process.wait()
+        log.seek(0)
+        raise RuntimeError(f"oidc-provider did not start in {START_TIMEOUT} s: {line!r} {log.read()[-2000:]}")
+    return RunningProvider(issuer=issuer, process=process, log=log)
 
 
 def _stop(running: RunningProvider) -> None:
@@ -106,6 +114,7 @@ def _stop(running: RunningProvider) -> None:
         running.process.wait(timeout=5)
     except subprocess.TimeoutExpired:
         running.process.kill()
+    running.log.close()
 
 
 @pytest.fixture(scope="module")

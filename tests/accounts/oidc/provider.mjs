@@ -8,7 +8,8 @@
 //   "accounts": {"jo@acme.example": {"email": "jo@acme.example", "email_verified": true, "name": "Jo"}},
 //   "clockOffsetSeconds": 0,        // run this provider's clock behind (negative) or ahead
 //   "idTokenTtlSeconds": 600,
-//   "idTokenAudience": null         // mint ID tokens for this other registered client instead
+//   "idTokenAudience": null,        // mint ID tokens for this other registered client instead
+//   "defaultAccount": null          // who signs in when the request has no login_hint
 // }
 //
 // Interactions are approved without a page: the account is the authorization request's
@@ -74,7 +75,7 @@ provider.use(async (ctx, next) => {
   const details = await provider.interactionDetails(ctx.req, ctx.res);
   let result;
   if (details.prompt.name === 'login') {
-    const hint = details.params.login_hint;
+    const hint = details.params.login_hint || config.defaultAccount;
     result = accounts[hint]
       ? { login: { accountId: hint } }
       : { error: 'access_denied', error_description: `no test account ${hint || '(no login_hint)'}` };

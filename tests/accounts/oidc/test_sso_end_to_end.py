@@ -256,3 +256,34 @@ def test_platform_admin_cannot_use_an_organisations_sso(live_server, acme_sso):
     acme_sso.save()
     r = Browser(live_server.url).sso(acme_sso.pk, "root@workflowos.example")
     _refused(r, "Platform admin accounts sign in with their password")
+
+
+def test_refused_sso_counts_toward_the_sign_in_throttle(live_server, acme_sso, settings):
+    settings.LOGIN_FAILURE_LIMIT = 2
+    b = Browser(live_server.url)
+    for _ in range(2):
+        _refused(b.sso(acme_sso.pk, "unverified@acme.example"), "has not verified")
+    locked = b.sso(acme_sso.pk, "unverified@acme.example")
+    assert locked.status_code == 429
+    assert "Too many failed sign-in attempts" in locked.text
+
+
+def test_a_locked_address_cannot_finish_sso(live_server, personas, start_op, monkeypatch, settings):
+    from accounts.models import UserSession
+    from accounts.throttle import sign_in_failed
+
+    monkeypatch.setenv(SECRET_ENV, CLIENT_SECRET)
+    provider = make_provider(personas, start_op(defaultAccount="pat@acme.example").issuer)
+    request = type("R", (), {"META": {"REMOTE_ADDR": "127.0.0.1"}})()
+    for _ in range(settings.LOGIN_FAILURE_LIMIT):
+        sign_in_failed(request, "pat@acme.example")  # type: ignore[arg-type]
+    b = Browser(live_server.url)
+    # Started without typing an address, so only the provider's answer names the account.
+    r = b.sso(provider.pk, "")
+    assert r.status_code == 429
+    assert "Too many failed sign-in attempts" in r.text
+    assert r.headers["Retry-After"]
+    assert not UserSession.objects.filter(user__email="pat@acme.example").exists()
+    # Typed on the sign-in page, the address is refused before leaving for the provider.
+    early = b.start(provider.pk, "pat@acme.example")
+    assert early.status_code == 429 and "/accounts/oidc/start/" in early.url
