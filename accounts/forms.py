@@ -22,6 +22,7 @@ class SignInForm(forms.Form):
                 "hx-trigger": "input changed delay:400ms, change",
                 "hx-target": "#sso-options",
                 "hx-sync": "this:replace",
+                "hx-include": "[name='next']",  # the destination, never the password
             }
         )
 

@@ -132,6 +132,9 @@ class OidcStartView(OIDCAuthenticationRequestView):
         self.OIDC_RP_CLIENT_ID = provider.client_id
         self.login_hint = email
         response = super().get(request)  # the library: state, nonce, PKCE into the session
+        endpoint = metadata.authorization_endpoint
+        if "?" in endpoint:  # e.g. Azure AD B2C's "?p=<policy>": the library would add a second "?"
+            response["Location"] = endpoint + "&" + response["Location"][len(endpoint) + 1 :]
         state = parse_qs(urlsplit(response["Location"]).query)["state"][0]
         entry = request.session["oidc_states"][state]
         entry.update({"provider": provider.pk, "email": email, "next": next_url})

@@ -321,3 +321,38 @@ def test_access_matrix(acme_sso, personas, client_for):
             if not ok:
                 failures.append(f"{method} {url} as {persona}: expected {want}, got {resp.status_code}")
     assert not failures, "\n".join(failures)
+
+
+def test_start_keeps_an_authorization_endpoint_with_a_query(acme_sso, client, monkeypatch):
+    from urllib.parse import parse_qs, urlsplit
+
+    from accounts.oidc import views
+    from accounts.oidc.discovery import ProviderMetadata
+
+    metadata = ProviderMetadata(
+        issuer=acme_sso.issuer,
+        authorization_endpoint="https://idp.example/authorize?p=b2c_1_signin",
+        token_endpoint="https://idp.example/token",
+        jwks_uri="https://idp.example/jwks",
+    )
+    monkeypatch.setattr(views, "provider_metadata", lambda provider: metadata)
+    resp = client.get(
+        "/accounts/oidc/start/", {"provider": acme_sso.pk, "email": "jo@acme.example", "next": "/studio/"}
+    )
+    assert resp.status_code == 302
+    location = urlsplit(resp["Location"])
+    query = parse_qs(location.query)
+    assert location.path == "/authorize" and query["p"] == ["b2c_1_signin"]
+    assert query["client_id"] == ["workflowos"] and query["login_hint"] == ["jo@acme.example"]
+    assert query["code_challenge_method"] == ["S256"] and query["nonce"] and query["state"]
+    entry = client.session["oidc_states"][query["state"][0]]
+    assert (entry["provider"], entry["email"], entry["next"]) == (acme_sso.pk, "jo@acme.example", "/studio/")
+
+
+def test_discovery_carries_the_destination(acme_sso, client):
+    page = client.get(
+        "/accounts/sign-in/sso/", {"email": "jo@acme.example", "next": "/studio/"}
+    ).content.decode()
+    assert "next=%2Fstudio%2F" in page
+    page = client.get("/accounts/sign-in/sso/", {"email": "jo@acme.example", "next": "https://evil.example/"})
+    assert "evil" not in page.content.decode()
