@@ -10,7 +10,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpRequest
 
-from .models import ApiToken, Membership, OidcProvider, Organisation, SsoRemoval, User
+from .models import ApiToken, Membership, OidcIdentity, OidcProvider, Organisation, SsoRemoval, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -186,6 +186,19 @@ class SsoRemovalAdmin(admin.ModelAdmin):
     list_display = ["email", "organisation", "removed", "removed_by"]
     search_fields = ["email", "organisation__name"]
     readonly_fields = ["organisation", "email", "removed", "removed_by"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(OidcIdentity)
+class OidcIdentityAdmin(admin.ModelAdmin):
+    """Accounts linked to a provider's subject; deleting one lets the next sign-in link afresh
+    (e.g. after the provider recreated the person's account)."""
+
+    list_display = ["user", "provider", "subject", "created", "last_used"]
+    search_fields = ["user__email", "subject", "provider__name"]
+    readonly_fields = ["provider", "subject", "user", "created", "last_used"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -235,6 +235,26 @@ class OidcProvider(models.Model):
         return bool(domain) and domain in self.domains
 
 
+class OidcIdentity(models.Model):
+    """An account's identity at a provider: its ``sub``, the one identifier OpenID Connect keeps
+    stable and unique per issuer (addresses can change or be reassigned)."""
+
+    provider = models.ForeignKey(OidcProvider, on_delete=models.CASCADE, related_name="identities")
+    subject = models.CharField(max_length=255)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="oidc_identities")
+    created = models.DateTimeField(default=timezone.now)
+    last_used = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "subject"], name="oidc_identity_subject_unique"),
+            models.UniqueConstraint(fields=["provider", "user"], name="oidc_identity_user_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} at {self.provider}"
+
+
 class SsoRemoval(models.Model):
     """An admin removed this address from the organisation: single sign-on will not re-add it
     (just-in-time membership is refused) until an admin invites it again."""

@@ -8,6 +8,8 @@ Rules (docs/operations.md, "Single sign-on"):
   role when the provider has ``auto_join`` (a new account gets no usable password);
 * an address an admin removed from the organisation (:class:`SsoRemoval`) is not re-added by
   single sign-on: it takes a new invitation, whose acceptance lifts the block;
+* the provider's ``sub`` is linked to the account at the first sign-in (:class:`OidcIdentity`):
+  an address the provider later gives to another ``sub`` does not open the old account;
 * platform admin and disabled accounts never sign in through an organisation's provider.
 """
 
@@ -23,7 +25,7 @@ from django.utils import timezone
 from core.audit import audit_event_append
 
 from ..emails import email_after_commit
-from ..models import Membership, OidcProvider, SsoRemoval, User
+from ..models import Membership, OidcIdentity, OidcProvider, SsoRemoval, User
 from ..oidc.errors import SsoError
 
 ROLE_LABELS = dict(Membership.ROLES)
@@ -81,12 +83,29 @@ def _audit(
 def sso_member_for_claims(*, provider: OidcProvider, claims: dict[str, Any]) -> User:
     """The user the verified ``claims`` sign in, a member of the provider's organisation.
 
-    Creates the account (no usable password) and the membership when just-in-time membership
-    applies, all in one transaction: a refusal leaves nothing behind."""
+    The provider's ``sub`` is the stable identifier (OpenID Connect Core §5.7): the first sign-in
+    links it to the account with the claimed address, later ones sign in that account even if the
+    address changed at the provider, and an address already linked to another ``sub`` (reassigned
+    to someone else at the provider) is refused. Creates the account (no usable password), the
+    membership and the link when just-in-time membership applies, all in one transaction: a
+    refusal leaves nothing behind."""
     email = sso_claimed_email(provider=provider, claims=claims)
+    subject = str(claims.get("sub") or "")
+    if not subject:
+        raise SsoError(f"{provider.name} sent no subject identifier.", code="no_subject", email=email)
     org = provider.organisation
     with transaction.atomic():
-        user = User.objects.select_for_update().filter(email__iexact=email).first()
+        identity = (
+            OidcIdentity.objects.select_for_update()
+            .select_related("user")
+            .filter(provider=provider, subject=subject)
+            .first()
+        )
+        user = (
+            identity.user
+            if identity
+            else User.objects.select_for_update().filter(email__iexact=email).first()
+        )
         if user is not None and (user.is_staff or user.is_superuser):
             raise SsoError(
                 "Platform admin accounts sign in with their password, not through an organisation's "
@@ -97,19 +116,33 @@ def sso_member_for_claims(*, provider: OidcProvider, claims: dict[str, Any]) -> 
             )
         if user is not None and not user.is_active:
             raise SsoError("This account is disabled.", code="account_disabled", status=403, email=email)
-        if user is not None and Membership.objects.filter(user=user, organisation=org).exists():
-            return user
-        if SsoRemoval.objects.filter(organisation=org, email__iexact=email).exists():
+        if (
+            identity is None
+            and user is not None
+            and OidcIdentity.objects.filter(provider=provider, user=user).exists()
+        ):
             raise SsoError(
-                f"An admin of {org.name} removed {email} from the organisation, so single sign-on "
-                "will not add it back. Ask an admin to invite you again.",
+                f"{email} is linked to another identity at {provider.name}, so this sign-in is refused. "
+                f"If the address now belongs to someone else, ask an admin of {org.name}.",
+                code="identity_mismatch",
+                status=403,
+                email=email,
+            )
+        if user is not None and Membership.objects.filter(user=user, organisation=org).exists():
+            _link(provider=provider, subject=subject, user=user, identity=identity)
+            return user
+        account_email = user.email if user is not None else email
+        if SsoRemoval.objects.filter(organisation=org, email__iexact=account_email).exists():
+            raise SsoError(
+                f"An admin of {org.name} removed {account_email} from the organisation, so single "
+                "sign-on will not add it back. Ask an admin to invite you again.",
                 code="member_removed",
                 status=403,
                 email=email,
             )
         if not provider.auto_join:
             raise SsoError(
-                f"{email} is not a member of {org.name}. Ask an admin to invite you.",
+                f"{account_email} is not a member of {org.name}. Ask an admin to invite you.",
                 code="not_a_member",
                 status=403,
                 email=email,
@@ -121,17 +154,18 @@ def sso_member_for_claims(*, provider: OidcProvider, claims: dict[str, Any]) -> 
         membership = Membership.objects.create(
             user=user, organisation=org, role=provider.default_role, created=timezone.now()
         )
+        _link(provider=provider, subject=subject, user=user, identity=identity)
         _audit(
             "member.joined_sso",
             provider=provider,
-            email=email,
+            email=user.email,
             obj_type="membership",
             obj_id=membership.pk,
             role=membership.role,
             new_account=created,
         )
         email_after_commit(
-            to=email,
+            to=user.email,
             template="member_joined",
             context={
                 "recipient": user,
@@ -140,6 +174,14 @@ def sso_member_for_claims(*, provider: OidcProvider, claims: dict[str, Any]) -> 
             },
         )
     return user
+
+
+def _link(*, provider: OidcProvider, subject: str, user: User, identity: OidcIdentity | None) -> None:
+    now = timezone.now()
+    if identity is None:
+        OidcIdentity.objects.create(provider=provider, subject=subject, user=user, created=now, last_used=now)
+    else:
+        OidcIdentity.objects.filter(pk=identity.pk).update(last_used=now)
 
 
 def sso_signed_in(*, provider: OidcProvider, user: User) -> None:

@@ -106,7 +106,9 @@ def test_a_locked_address_cannot_start_sso(acme_sso, client, settings):
 
 
 def _claims(**extra: Any) -> dict[str, Any]:
-    return {"sub": "x1", "email": "jo@acme.example", "email_verified": True, "name": "Jo", **extra}
+    claims = {"email": "jo@acme.example", "email_verified": True, "name": "Jo", **extra}
+    claims.setdefault("sub", f"sub-{str(claims['email']).lower()}")
+    return claims
 
 
 def test_jit_refusals_leave_no_account(acme_sso):
@@ -137,6 +139,41 @@ def test_jit_joins_with_the_default_role_and_string_true(acme_sso):
     assert Membership.objects.get(user=user).role == acme_sso.default_role
     again = sso_member_for_claims(provider=acme_sso, claims=_claims())
     assert again == user and Membership.objects.filter(user=user).count() == 1
+
+
+def test_the_providers_subject_is_linked_at_the_first_sign_in(acme_sso, personas):
+    from accounts.models import OidcIdentity
+    from accounts.services.sso import sso_member_for_claims
+
+    pat = sso_member_for_claims(provider=acme_sso, claims=_claims(email="pat@acme.example", sub="okta-pat"))
+    link = OidcIdentity.objects.get(provider=acme_sso, subject="okta-pat")
+    assert link.user == pat == personas.pat
+    # The address changed at the provider: the subject still signs in the same account.
+    again = sso_member_for_claims(
+        provider=acme_sso, claims=_claims(email="pat.new@acme.example", sub="okta-pat")
+    )
+    assert again == personas.pat
+    # The old address now belongs to someone else at the provider: not pat's account.
+    with pytest.raises(SsoError) as caught:
+        sso_member_for_claims(
+            provider=acme_sso, claims=_claims(email="pat@acme.example", sub="okta-someone-else")
+        )
+    assert caught.value.code == "identity_mismatch"
+    assert OidcIdentity.objects.count() == 1
+
+
+def test_a_refusal_links_nothing(acme_sso):
+    from accounts.models import OidcIdentity
+    from accounts.services.sso import sso_member_for_claims
+
+    acme_sso.auto_join = False
+    acme_sso.save()
+    with pytest.raises(SsoError):
+        sso_member_for_claims(provider=acme_sso, claims=_claims())
+    with pytest.raises(SsoError) as caught:
+        sso_member_for_claims(provider=acme_sso, claims=_claims(sub=""))
+    assert caught.value.code == "no_subject"
+    assert not OidcIdentity.objects.exists()
 
 
 def test_existing_account_joins_another_organisation_just_in_time(acme_sso, personas):
@@ -295,6 +332,7 @@ def _rows(provider_id: int) -> list[tuple[str, str, dict[str, Any] | None, dict[
         ("GET", "/admin/accounts/oidcprovider/add/", None, ADMIN_ONLY),
         ("GET", f"/admin/accounts/oidcprovider/{provider_id}/change/", None, ADMIN_ONLY),
         ("GET", "/admin/accounts/ssoremoval/", None, ADMIN_ONLY),
+        ("GET", "/admin/accounts/oidcidentity/", None, ADMIN_ONLY),
     ]
 
 
