@@ -63,21 +63,13 @@ def refused_page(
     request: HttpRequest, message: str, *, status: int, email: str = "", next_url: str = ""
 ) -> HttpResponse:
     """The sign-in page with a single sign-on refusal on top (never a bare error page)."""
-    form = SignInForm(initial={"email": email})
-    providers = oidc_providers_for_email(email=email) if email else []
-    response = render(
-        request,
-        "accounts/sign_in.html",
-        {
-            "form": form,
-            "next": next_url,
-            "sso_error": message,
-            "sso_providers": providers,
-            "sso_email": email,
-        },
-        status=status,
-    )
-    return response
+    context = {
+        "form": SignInForm(initial={"email": email}),
+        "next": next_url,
+        "sso_error": message,
+        **sso_context(email=email, next_url=next_url),
+    }
+    return render(request, "accounts/sign_in.html", context, status=status)
 
 
 @require_GET

@@ -178,6 +178,7 @@ def test_unverified_email_is_refused(live_server, acme_sso):
 
     r = Browser(live_server.url).sso(acme_sso.pk, "unverified@acme.example")
     _refused(r, "has not verified the address unverified@acme.example")
+    assert "Sign in with Acme Identity" in r.text  # the page offers to start again
     assert _users("unverified@acme.example") == 0
     assert AuditEvent.objects.filter(action="sso.refused", actor_email="unverified@acme.example").exists()
 
