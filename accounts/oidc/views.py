@@ -164,6 +164,13 @@ class OidcCallbackView(OIDCAuthenticationCallbackView):
                 )
             if not request.GET.get("code"):
                 raise SsoError(f"{provider.name} sent an incomplete answer. Start again.", code="no_code")
+            answered_by = request.GET.get("iss")
+            if answered_by is not None and answered_by.rstrip("/") != provider.issuer.rstrip("/"):
+                # RFC 9207: the answer names its issuer; another one is a mix-up attack or a mistake.
+                raise SsoError(
+                    f"The answer came from another issuer than {provider.name}'s (wrong issuer). Sign-in refused.",
+                    code="wrong_issuer",
+                )
             backend = OrganisationOidcBackend()
             user = backend.authenticate(
                 request, provider=provider, nonce=entry.get("nonce"), code_verifier=entry.get("code_verifier")

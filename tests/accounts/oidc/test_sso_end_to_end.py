@@ -288,3 +288,14 @@ def test_a_locked_address_cannot_finish_sso(live_server, personas, start_op, mon
     # Typed on the sign-in page, the address is refused before leaving for the provider.
     early = b.start(provider.pk, "pat@acme.example")
     assert early.status_code == 429 and "/accounts/oidc/start/" in early.url
+
+
+def test_an_answer_naming_another_issuer_is_refused(live_server, acme_sso):
+    # RFC 9207: oidc-provider names itself in the redirect back; a different name is a mix-up.
+    r = Browser(live_server.url).sso(
+        acme_sso.pk,
+        "jo@acme.example",
+        rewrite=lambda url: re.sub(r"iss=[^&]+", "iss=https%3A%2F%2Fattacker.example", url),
+    )
+    _refused(r, "(wrong issuer)")
+    assert _users("jo@acme.example") == 0
