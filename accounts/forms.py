@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from .models import User
 
@@ -12,6 +15,20 @@ class SignInForm(forms.Form):
     password = forms.CharField(
         strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Domain discovery as the address is typed (htmx); without JavaScript the form's
+        # "Continue with single sign-on" button does the same.
+        self.fields["email"].widget.attrs.update(
+            {
+                "hx-get": reverse("accounts:sso_discover"),
+                "hx-trigger": "input changed delay:400ms, change",
+                "hx-target": "#sso-options",
+                "hx-sync": "this:replace",
+                "hx-include": "[name='next']",  # the destination, never the password
+            }
+        )
 
 
 class SwitchOrganisationForm(forms.Form):

@@ -193,3 +193,89 @@ class UserSession(models.Model):
 
     def __str__(self) -> str:
         return f"session of {self.user} ({self.ip})"
+
+
+class OidcProvider(models.Model):
+    """An organisation's OpenID Connect identity provider (single sign-on), set by a platform admin.
+
+    The endpoints come from the issuer's discovery document (``/.well-known/openid-configuration``)
+    at each sign-in. The client secret is read from the environment variable named in
+    ``client_secret_env`` (preferred: it never enters the database) or, failing that, from
+    ``client_secret``, which the admin never shows back.
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="oidc_providers")
+    name = models.CharField(max_length=100, help_text='Shown on the button: "Sign in with <name>".')
+    issuer = models.URLField(
+        max_length=300, help_text="The issuer URL exactly as the provider's discovery document states it."
+    )
+    client_id = models.CharField(max_length=255)
+    client_secret_env = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="Name of the environment variable holding the client secret (preferred).",
+    )
+    client_secret = models.CharField(max_length=500, blank=True, help_text="Used when no variable is named.")
+    allowed_domains = models.TextField(
+        help_text="E-mail domains this provider may sign in, one per line or comma-separated."
+    )
+    default_role = models.CharField(max_length=20, choices=Membership.ROLES, default=Membership.PRACTITIONER)
+    auto_join = models.BooleanField(
+        default=True,
+        help_text="Just-in-time membership: a verified address of an allowed domain joins with the "
+        "default role. Off: only existing members may sign in with this provider.",
+    )
+    enabled = models.BooleanField(default=True)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["organisation__name", "name"]
+        verbose_name = "OpenID Connect provider"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.organisation})"
+
+    @property
+    def domains(self) -> list[str]:
+        raw = self.allowed_domains.replace(",", "\n").split()
+        return sorted({d.strip().lower().lstrip("@") for d in raw if d.strip()})
+
+    def allows_email(self, email: str) -> bool:
+        domain = email.rpartition("@")[2].strip().lower()
+        return bool(domain) and domain in self.domains
+
+
+class OidcIdentity(models.Model):
+    """An account's identity at a provider: its ``sub``, the one identifier OpenID Connect keeps
+    stable and unique per issuer (addresses can change or be reassigned)."""
+
+    provider = models.ForeignKey(OidcProvider, on_delete=models.CASCADE, related_name="identities")
+    subject = models.CharField(max_length=255)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="oidc_identities")
+    created = models.DateTimeField(default=timezone.now)
+    last_used = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "subject"], name="oidc_identity_subject_unique"),
+            models.UniqueConstraint(fields=["provider", "user"], name="oidc_identity_user_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} at {self.provider}"
+
+
+class SsoRemoval(models.Model):
+    """An admin removed this address from the organisation: single sign-on will not re-add it
+    (just-in-time membership is refused) until an admin invites it again."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="sso_removals")
+    email = models.EmailField()
+    removed = models.DateTimeField(default=timezone.now)
+    removed_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organisation", "email"], name="sso_removal_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.email} removed from {self.organisation}"

@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from .models import ApiToken, Invitation, Membership, Organisation, User, UserSession
+from .models import ApiToken, Invitation, Membership, OidcProvider, Organisation, User, UserSession
 
 
 def memberships_of(*, user: User) -> QuerySet[Membership]:
@@ -91,3 +91,18 @@ def device_label(user_agent: str) -> str:
         "",
     )
     return f"{browser} on {system}" if system else browser
+
+
+def oidc_providers_for_email(*, email: str) -> list[OidcProvider]:
+    """The enabled single sign-on providers that accept ``email``'s domain (domain discovery)."""
+    domain = email.rpartition("@")[2].strip().lower()
+    if not domain or "@" not in email:
+        return []
+    candidates = OidcProvider.objects.filter(enabled=True, allowed_domains__icontains=domain).select_related(
+        "organisation"
+    )
+    return [p for p in candidates if p.allows_email(email)]
+
+
+def oidc_provider_enabled(*, provider_id: int) -> OidcProvider | None:
+    return OidcProvider.objects.select_related("organisation").filter(pk=provider_id, enabled=True).first()

@@ -10,6 +10,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from .access import login_required_page, switch_organisation
 from .forms import SignInForm, SwitchOrganisationForm
+from .oidc.views import sso_context
+from .selectors import oidc_providers_for_email
 from .throttle import locked_message, sign_in_failed, sign_in_wait
 
 GENERIC_FAILURE = "That email and password do not match an account. Check both and try again."
@@ -30,6 +32,8 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     )
     if request.user.is_authenticated and request.method == "GET":
         return redirect(next_url if next_url.startswith("/") else "core:dashboard")
+    if request.method == "POST" and (discovery := _sso_discovery(request, next_url)) is not None:
+        return discovery
     form = SignInForm(request.POST or None)
     status = 200
     retry_after = 0
@@ -53,6 +57,29 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     if retry_after:
         response["Retry-After"] = str(retry_after)
     return response
+
+
+def _sso_discovery(request: HttpRequest, next_url: str) -> HttpResponse | None:
+    """Domain discovery without JavaScript: "Continue with single sign-on", or an address sent
+    without a password, shows the "Sign in with …" buttons of the providers that accept its
+    domain. None: go on with the password sign-in (and its field errors)."""
+    email = str(request.POST.get("email", "")).strip()[:254]
+    wants_sso = "sso" in request.POST
+    if "@" not in email or not (wants_sso or not request.POST.get("password")):
+        return None
+    if not wants_sso and not oidc_providers_for_email(email=email):
+        return None
+    context = {
+        "form": SignInForm(initial={"email": email}),
+        "next": next_url,
+        **sso_context(email=email, next_url=next_url if next_url.startswith("/") else ""),
+    }
+    if not context["sso_buttons"]:
+        domain = email.rpartition("@")[2].lower()
+        context["sso_note"] = (
+            f"No single sign-on is set up for {domain} addresses: sign in with your password."
+        )
+    return render(request, "accounts/sign_in.html", context)
 
 
 def admin_sign_in(request: HttpRequest) -> HttpResponse:

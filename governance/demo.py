@@ -80,7 +80,7 @@ JUSTIFICATIONS = {
 
 def _assessment(
     org: Organisation, admin: User, levels: dict[str, int], when, *, auditor: User | None
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from psf.selectors import maturity_of, pai8_version_get
 
     rv = pai8_version_get()

@@ -193,7 +193,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    # Single sign-on through an organisation's OpenID Connect provider (accounts/oidc).
+    "accounts.oidc.backend.OrganisationOidcBackend",
+]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:dashboard"
 LOGOUT_REDIRECT_URL = "core:landing"
@@ -478,6 +482,17 @@ for _proxy in TRUSTED_PROXIES:
     except ValueError:
         raise ImproperlyConfigured(f"WORKFLOWOS_TRUSTED_PROXIES: {_proxy!r} is not an IP or CIDR.") from None
 RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
+# --- Single sign-on (OpenID Connect, accounts/oidc on mozilla-django-oidc) ---------------------
+# Providers are configured per organisation in the admin (accounts.OidcProvider); these are the
+# library's settings that hold for all of them.
+OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:oidc_callback"
+OIDC_RP_SCOPES = "openid email profile"
+OIDC_USE_NONCE = True
+OIDC_USE_PKCE = True
+# Seconds to wait for a provider (discovery, token, JWKS, userinfo) before saying it is unreachable.
+OIDC_TIMEOUT = env_int("OIDC_TIMEOUT_SECONDS", 10)
+# Leeway for the ID token's exp/iat against this server's clock.
+OIDC_CLOCK_SKEW_SECONDS = env_int("OIDC_CLOCK_SKEW_SECONDS", 60)
 # --- Sessions and passwords (accounts: members, sessions, tokens) --------------------------------
 # A session ends after this long without a request (refreshed at most once a minute on
 # activity). Assessors and admins (platform or organisation) get the shorter one.

@@ -20,6 +20,7 @@ from lib.errors import DomainError, ErrorItem
 
 from ..emails import email_after_commit
 from ..models import Invitation, Membership, Organisation, User
+from .sso import sso_removal_lift, sso_removal_record
 
 INVITATION_TTL = timedelta(days=7)
 ROLE_LABELS = dict(Membership.ROLES)
@@ -202,6 +203,7 @@ def _join(invitation: Invitation, user: User) -> Membership:
     locked.accepted = now
     locked.accepted_by = user
     locked.save(update_fields=["accepted", "accepted_by"])
+    sso_removal_lift(membership=membership)  # a new invitation lets single sign-on in again
     _audit(
         "member.joined",
         actor=user,
@@ -341,6 +343,8 @@ def membership_remove(*, membership: Membership, actor: User) -> None:
             email=user.email,
             role=membership.role,
         )
+        # Single sign-on must not add them straight back (accounts/services/sso.py).
+        sso_removal_record(membership=membership, actor=actor)
         membership.delete()
         email_after_commit(
             to=user.email,

@@ -91,6 +91,10 @@ ROWS: list[tuple[str, str, dict[str, str] | None, dict[str, Any]]] = [
     ("GET", "/accounts/password-reset/sent/", None, dict.fromkeys(ALL, 200)),
     ("GET", "/accounts/reset/MQ/not-a-token/", None, dict.fromkeys(ALL, 200)),
     ("GET", "/accounts/reset/done/", None, dict.fromkeys(ALL, 200)),
+    # Single sign-on (public; the provider admin's rows are in tests/accounts/oidc/test_sso_rules.py).
+    ("GET", "/accounts/sign-in/sso/?email=pat@acme.example", None, dict.fromkeys(ALL, 200)),
+    ("GET", "/accounts/oidc/start/?provider=999999", None, dict.fromkeys(ALL, 404)),
+    ("GET", "/accounts/oidc/callback/?state=forged&code=x", None, dict.fromkeys(ALL, 400)),
 ]
 
 
