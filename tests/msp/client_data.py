@@ -91,9 +91,7 @@ def make_clients(
                 decided_at=now - timedelta(days=300),
             )
         )
-        for s, status in enumerate(
-            (Assessment.APPLIED, Assessment.SUBMITTED, Assessment.PREPARING)[: 1 + i % 3]
-        ):
+        for status in (Assessment.APPLIED, Assessment.SUBMITTED, Assessment.PREPARING)[: 1 + i % 3]:
             assessments.append(
                 Assessment(
                     organisation=o,
