@@ -109,6 +109,10 @@ class WorkflowScore:
     score: float | None
     passed: bool | None
 
+    @property
+    def score_text(self) -> str:
+        return f"{self.score:.2f}" if self.score is not None else ""
+
 
 @dataclass
 class ClientRow:
@@ -203,21 +207,20 @@ def _workflows_by_org(org_ids: list[int]) -> dict[int, list[WorkflowScore]]:
     ).order_by("-created", "-pk")
     workflows = (
         Workflow.objects.filter(organisation_id__in=org_ids, deleted_at__isnull=True)
-        .only("id", "name", "organisation_id")
         .annotate(
             latest_score=Subquery(latest.values("overall_score")[:1]),
             latest_passed=Subquery(latest.values("passed")[:1]),
         )
         .order_by("organisation_id", "name", "pk")
+        # Plain tuples: a page of a thousand workflows should not build a thousand models.
+        .values_list("id", "name", "organisation_id", "latest_score", "latest_passed")
     )
     out: dict[int, list[WorkflowScore]] = defaultdict(list)
-    for w in workflows:
-        score = w.latest_score  # type: ignore[attr-defined]
-        passed = w.latest_passed  # type: ignore[attr-defined]
-        out[w.organisation_id].append(
+    for pk, name, org_id, score, passed in workflows:
+        out[org_id].append(
             WorkflowScore(
-                pk=w.pk,
-                name=w.name,
+                pk=pk,
+                name=name,
                 score=float(score) if score is not None else None,
                 passed=bool(passed) if passed is not None else None,
             )
