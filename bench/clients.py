@@ -68,7 +68,7 @@ def main() -> int:
         rows = resp.content.decode().count('data-testid="client-row"')
         queries = 0
 
-        def count(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        def count(execute, sql, params, many, context):
             nonlocal queries
             queries += 1
             return execute(sql, params, many, context)

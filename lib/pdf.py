@@ -106,9 +106,9 @@ def static_only_fetcher(roots: Sequence[Path], log: FetchLog, inline_images: Seq
     class StaticOnlyFetcher(URLFetcher):
         def fetch(self, url: str, headers: object = None) -> object:
             if url in images:
-                data, mime = images[url]
+                body, kind = images[url]
                 log.served.append(url[:40] + "…")
-                return URLFetcherResponse(url, body=data, headers={"Content-Type": mime})
+                return URLFetcherResponse(url, body=body, headers={"Content-Type": kind})
             path = allowed_static_path(url, roots)
             if path is None or path.stat().st_size > MAX_ASSET_BYTES:
                 log.refused.append(url)

@@ -9,8 +9,10 @@ states, overdue items, filtering and sorting — is computed in Python on those 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from django.db.models import OuterRef, Subquery
 
@@ -276,7 +278,7 @@ def client_rows(
     return rows
 
 
-def _sort_key(sort: str):  # type: ignore[no-untyped-def]
+def _sort_key(sort: str) -> Callable[[ClientRow], Any]:
     far = date.max
     if sort == "expiry":
         return lambda r: (r.next_expiry or far, r.name.lower())

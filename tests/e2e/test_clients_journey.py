@@ -41,7 +41,8 @@ def test_mia_filters_clients_switches_and_brands_a_client(page, personas):
 
     page.fill("#id_brand_colour", "#7c2d12")
     page.set_input_files(
-        "#id_logo", files=[{"name": "logo.png", "mimeType": "image/png", "buffer": image_bytes("PNG", (200, 60))}]
+        "#id_logo",
+        files=[{"name": "logo.png", "mimeType": "image/png", "buffer": image_bytes("PNG", (200, 60))}],
     )
     page.get_by_test_id("branding-save").click()
     page.wait_for_url("**/clients/globex/branding/")
