@@ -135,3 +135,18 @@ def test_branding_text_is_escaped(personas, client_for):
     _post(c, brand_name='<img src=x onerror="alert(1)">')
     html = c.get("/organisation/branding/").content.decode()
     assert "<img src=x" not in html and "&lt;img src=x" in html
+
+
+@pytest.mark.parametrize("url", ["/clients/", "/organisation/branding/", "/clients/globex/branding/"])
+def test_workspace_pages_keep_to_the_content_security_policy(personas, client_for, url):
+    from tests.test_csp import _HANDLER, _INLINE_SCRIPT, _STYLE_ATTR, strictness_problems
+
+    personas.globex.brand_colour = "#7c2d12"
+    personas.globex.brand_logo = image_bytes("PNG")
+    personas.globex.brand_logo_type = "image/png"
+    personas.globex.save()
+    resp = client_for(personas.mia).get(url)
+    html = resp.content.decode()
+    assert resp.status_code == 200
+    assert not strictness_problems(resp)
+    assert not _INLINE_SCRIPT.search(html) and not _HANDLER.search(html) and not _STYLE_ATTR.search(html)
