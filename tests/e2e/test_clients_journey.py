@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import ARTIFACTS, sign_in
 from tests.msp.branding_helpers import image_bytes
 
 
@@ -51,6 +51,8 @@ def test_mia_filters_clients_switches_and_brands_a_client(page, personas):
     assert preview.get_by_test_id("brand-name").inner_text() == "Globex Secure"
     assert preview.get_by_test_id("brand-logo").evaluate("img => img.naturalWidth") == 200
     assert preview.locator("rect").get_attribute("fill") == "#7c2d12"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "clients-branding.png"), full_page=True)
 
     # The Clients overview shows the display name beside the organisation's name.
     page.get_by_test_id("nav-clients").click()
