@@ -179,3 +179,38 @@ def access_invitation_by_id(request: HttpRequest, invitation_id: int) -> Invitat
     if not acting.is_admin:
         raise PermissionDenied("Only an organisation admin can do this.")
     return inv
+
+
+def can_brand(membership: Membership) -> bool:
+    """Who may change an organisation's branding (PRODUCT.md §12: "set by its admin or the
+    adviser"). The one rule: the organisation's admin, or an adviser — a member of the
+    organisation who also belongs to at least one other organisation (an MSP's people advise
+    several clients, like the demo's mia). A practitioner of one organisation only may not."""
+    if membership.is_admin:
+        return True
+    return (
+        Membership.objects.filter(user_id=membership.user_id)
+        .exclude(organisation_id=membership.organisation_id)
+        .exists()
+    )
+
+
+def access_branding(request: HttpRequest, organisation_slug: str | None = None) -> Membership:
+    """The membership through which the user edits an organisation's branding: the active one, or
+    the user's membership of ``organisation_slug`` (404 when they have none, so an outsider learns
+    nothing); then 403 unless :func:`can_brand`."""
+    if organisation_slug is None:
+        m = require_membership(request)
+    else:
+        user = request_user(request)
+        found = (
+            Membership.objects.select_related("organisation")
+            .filter(user=user, organisation__slug=organisation_slug)
+            .first()
+        )
+        if found is None:
+            raise Http404("No such organisation.")
+        m = found
+    if not can_brand(m):
+        raise PermissionDenied("Only the organisation's admin or its adviser can change its branding.")
+    return m

@@ -13,6 +13,7 @@ from lib.errors import DomainError
 from .access import (
     access_invitation_by_id,
     access_membership_by_id,
+    can_brand,
     member_required,
     request_user,
     require_membership,
@@ -43,6 +44,7 @@ def _page(request: HttpRequest, invite_form: InviteForm | None = None, status: i
         {
             "organisation": org,
             "is_admin": acting.is_admin,
+            "can_brand": can_brand(acting),
             "acting": acting,
             "members": organisation_members(organisation=org),
             "invitations": invitations_pending(organisation=org) if acting.is_admin else [],

@@ -13,6 +13,8 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from accounts.branding import branding_for
+
 from .models import Assessment
 from .services import rubric_for
 
@@ -43,6 +45,8 @@ def gap_report_context(a: Assessment) -> dict[str, Any]:
         "reassessment": Assessment.objects.filter(reassessment_of=a).first(),
         "generated": timezone.now(),
         "issuer": settings.ISSUER_NAME,
+        # The organisation's branding heads the report (PRODUCT.md §12); the issuer line stays.
+        "brand": branding_for(a.organisation),
     }
 
 
@@ -53,5 +57,9 @@ def gap_report_html(a: Assessment) -> str:
 def gap_report_pdf_bytes(a: Assessment) -> bytes:
     from trustmarks.badges import html_to_pdf
 
-    pdf, _refused = html_to_pdf(gap_report_html(a))
+    context = gap_report_context(a)
+    logo = context["brand"].logo_data_uri
+    pdf, _refused = html_to_pdf(
+        render_to_string("pdf/gap_report.html", context), inline_images=[logo] if logo else ()
+    )
     return pdf

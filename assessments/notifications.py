@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 
+from accounts.emails import brand_name_of, sender_for
 from accounts.models import Membership, User
 
 from .models import ActivityEvent, Assessment
@@ -62,6 +63,7 @@ class Email:
     to: str
     subject: str
     body: str
+    sender: str = ""
 
 
 def _org_users(assessment: Assessment, *, admins_only: bool) -> list[User]:
@@ -105,7 +107,7 @@ def render_email(template: str, context: dict[str, Any]) -> tuple[str, str]:
 def _send(emails: Iterable[Email]) -> None:
     for email in emails:
         try:
-            send_mail(email.subject, email.body, settings.DEFAULT_FROM_EMAIL, [email.to])
+            send_mail(email.subject, email.body, email.sender or settings.DEFAULT_FROM_EMAIL, [email.to])
         except Exception:  # a mail server outage must not undo a recorded decision
             log.exception("could not send %r to %s", email.subject, email.to)
 
@@ -128,8 +130,11 @@ def notify(
     for audience, template in EVENTS[event]:
         on_org_side = audience.startswith("org_")
         path = f"/assessments/{assessment.pk}/" if on_org_side else f"/review/{assessment.pk}/"
+        # Mail to the organisation's members carries its branding; mail to assessors stays ours.
+        org = assessment.organisation if on_org_side else None
         for user in recipients(assessment, audience):
             context = {
+                "brand_name": brand_name_of(org),
                 "assessment": assessment,
                 "recipient": user,
                 "actor": actor,
@@ -139,7 +144,7 @@ def notify(
                 **(extra or {}),
             }
             subject, body = render_email(template, context)
-            emails.append(Email(user.email, subject, body))
+            emails.append(Email(user.email, subject, body, sender_for(org)))
     if emails:
         transaction.on_commit(lambda: _send(emails))
     return activity

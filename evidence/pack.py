@@ -126,6 +126,9 @@ class PackInput:
     workflows: list[WorkflowInput]
     assessment: AssessmentInput | None = None
     instance: str = "WorkflowOS"
+    # The organisation's logo as a data: URI (accounts.branding.branding_for), or empty. Like the
+    # name and colour it changes only how the PDF looks, never an artefact or the content hash.
+    brand_logo: str = ""
 
 
 # --- output ---------------------------------------------------------------------------------------
@@ -276,7 +279,11 @@ def build_pack(p: PackInput, *, diagram_boxes: Mapping[str, Any] | None = None) 
     context = {
         "p": p,
         "reference": p.reference,
-        "brand": {"name": p.brand_name or p.organisation_name, "colour": brand_colour(p.brand_colour)},
+        "brand": {
+            "name": p.brand_name or p.organisation_name,
+            "colour": brand_colour(p.brand_colour),
+            "logo": p.brand_logo,
+        },
         "content_hash": digest,
         "workflows": sections,
         "assessment": assessment,

@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import Http404
 
+from accounts.branding import branding_for
 from accounts.models import Organisation
 from studio.models import Analysis, Workflow, WorkflowVersion
 
@@ -170,13 +171,15 @@ def pack_input(*, job: ExportJob, analyses: dict[int, Analysis]) -> PackInput:
             )
         )
     assessment = _assessment_input(job.submission) if job.submission_id else None
+    brand = branding_for(org)
     return PackInput(
         reference=job.reference,
         title=job.title,
         organisation_name=org.name,
         organisation_slug=org.slug,
         brand_name=org.brand_name,
-        brand_colour=org.brand_colour,
+        brand_colour=brand.colour,
+        brand_logo=brand.logo_data_uri,
         scope=job.scope,
         rubric=job.rubric_version.key if job.rubric_version is not None else "",
         created=job.created,

@@ -348,6 +348,7 @@ def render_pack(*, job: ExportJob, progress: Any = None) -> RenderedPack:
     rendered = render_pdf(
         html,
         base_url=static_base_url(),
+        inline_images=[pack.input.brand_logo] if pack.input.brand_logo else (),
         on_laid_out=(lambda pages: progress(80, f"Writing {pages} pages")) if progress is not None else None,
     )
     if rendered.log.refused:

@@ -6,7 +6,10 @@ an ``<img src="file:///etc/passwd">`` that slipped through would otherwise read 
 files (or reach internal hosts over http). The fetcher answers only for regular files inside the
 allowed static folders (by real path, so ``..`` and symlinks cannot leave them) with a known
 asset suffix; it refuses ``file://`` anywhere else, ``http(s)://``, ``data:`` and every other
-scheme, and notes each refusal so callers and tests can see what a document asked for.
+scheme, and notes each refusal so callers and tests can see what a document asked for. The one
+exception is opt-in: ``inline_images`` lists exact ``data:image/png|jpeg;base64,…`` URIs the
+caller vouches for (an organisation's logo, checked by content when it was uploaded); only those
+exact strings are served, so text that slipped into a document cannot add another.
 
 Pure Python (no Django). The font configuration is kept per process (building it costs more
 than laying out a short document); nothing else is shared between renders, so every render asks
@@ -15,6 +18,8 @@ the fetcher afresh and its log is complete.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import logging
 import mimetypes
 import urllib.parse
@@ -73,12 +78,37 @@ class FetchLog:
     refused: list[str] = field(default_factory=list)
 
 
-def static_only_fetcher(roots: Sequence[Path], log: FetchLog) -> Any:
-    """A WeasyPrint URL fetcher that serves files under ``roots`` and refuses everything else."""
+INLINE_IMAGE_TYPES = ("image/png", "image/jpeg")
+
+
+def decode_inline_image(uri: str) -> tuple[bytes, str] | None:
+    """The bytes and type of a ``data:image/png|jpeg;base64,…`` URI, else ``None``."""
+    head, sep, payload = uri.partition(",")
+    if not sep or not head.startswith("data:") or not head.endswith(";base64"):
+        return None
+    mime = head.removeprefix("data:").removesuffix(";base64")
+    if mime not in INLINE_IMAGE_TYPES:
+        return None
+    try:
+        data = base64.b64decode(payload, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return (data, mime) if 0 < len(data) <= MAX_ASSET_BYTES else None
+
+
+def static_only_fetcher(roots: Sequence[Path], log: FetchLog, inline_images: Sequence[str] = ()) -> Any:
+    """A WeasyPrint URL fetcher that serves files under ``roots`` (and the exact ``inline_images``
+    URIs) and refuses everything else."""
     from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    images = {uri: decoded for uri in inline_images if (decoded := decode_inline_image(uri))}
 
     class StaticOnlyFetcher(URLFetcher):
         def fetch(self, url: str, headers: object = None) -> object:
+            if url in images:
+                body, kind = images[url]
+                log.served.append(url[:40] + "…")
+                return URLFetcherResponse(url, body=body, headers={"Content-Type": kind})
             path = allowed_static_path(url, roots)
             if path is None or path.stat().st_size > MAX_ASSET_BYTES:
                 log.refused.append(url)
@@ -111,16 +141,18 @@ def render_pdf(
     static_roots: Sequence[Path] = (STATIC_DIR,),
     attachments: Sequence[tuple[str, bytes]] = (),
     on_laid_out: Callable[[int], None] | None = None,
+    inline_images: Sequence[str] = (),
 ) -> RenderedPdf:
     """Lay out ``document`` once and write it as PDF.
 
     ``base_url`` resolves relative URLs (use :func:`static_base_url` to link our stylesheets);
-    ``on_laid_out(pages)`` is called between layout and writing, for progress reports.
+    ``on_laid_out(pages)`` is called between layout and writing, for progress reports;
+    ``inline_images``: exact image ``data:`` URIs the document may show (see the module's note).
     """
     import weasyprint  # heavy import, only where PDFs are made
 
     log = FetchLog()
-    fetcher = static_only_fetcher(static_roots, log)
+    fetcher = static_only_fetcher(static_roots, log, inline_images)
     pdf_attachments = [
         weasyprint.Attachment(string=content, name=name, url_fetcher=fetcher) for name, content in attachments
     ]
@@ -135,8 +167,13 @@ def render_pdf(
 
 
 def html_to_pdf(
-    document: str, *, attachments: Sequence[tuple[str, bytes]] = (), base_url: str | None = None
+    document: str,
+    *,
+    attachments: Sequence[tuple[str, bytes]] = (),
+    base_url: str | None = None,
+    inline_images: Sequence[str] = (),
 ) -> tuple[bytes, list[str]]:
-    """Render HTML to PDF; returns ``(pdf, refused_urls)``. Only our static files are fetched."""
-    rendered = render_pdf(document, base_url=base_url, attachments=attachments)
+    """Render HTML to PDF; returns ``(pdf, refused_urls)``. Only our static files (and the exact
+    ``inline_images``) are fetched."""
+    rendered = render_pdf(document, base_url=base_url, attachments=attachments, inline_images=inline_images)
     return rendered.pdf, rendered.log.refused

@@ -2,5 +2,13 @@
 
 from __future__ import annotations
 
+from django.urls import path
+
+from . import views
+
 app_name = "msp"
-urlpatterns: list = []
+urlpatterns = [
+    path("clients/", views.clients, name="clients"),
+    path("clients/<slug:slug>/branding/", views.client_branding, name="client_branding"),
+    path("organisation/branding/", views.branding, name="branding"),
+]

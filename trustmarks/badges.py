@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 from xml.parsers import expat
 
 import segno
@@ -33,6 +34,11 @@ from PIL import Image, ImageDraw, ImageFont
 from PIL.PngImagePlugin import PngInfo
 
 from lib.pdf import html_to_pdf
+
+if TYPE_CHECKING:
+    from accounts.branding import Branding
+
+_HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"
@@ -521,11 +527,17 @@ def render_badge_pdf_html(
     scores: Mapping[str, float | int | str] | Sequence[tuple[str, float | int | str]] = (),
     issued: date | None = None,
     issuer_name: str = "PAI",
+    brand: Branding | None = None,
 ) -> str:
     """The document badge (A5 landscape: half an A4 sheet) as self-contained HTML and CSS.
 
     Nothing in it refers to an outside resource: the shield and the QR code (of ``verify_url``)
-    are inline SVG. ``credential_jwt`` is not shown; ``render_badge_pdf`` attaches it to the PDF.
+    are inline SVG; the organisation's logo, when ``brand`` has one, is a checked PNG/JPEG
+    ``data:`` URI that ``render_badge_pdf`` allows by exact value. ``credential_jwt`` is not
+    shown; ``render_badge_pdf`` attaches it to the PDF.
+
+    ``brand`` (the organisation's branding) heads the document above the card; the card itself —
+    the mark, its status and the issuer — stays the issuer's.
     """
     verify_url = _check_url(verify_url)
     status = _check_status(status)
@@ -557,8 +569,24 @@ def render_badge_pdf_html(
         "score_rows": score_rows or '<tr><td colspan="2">—</td></tr>',
         "verify_url": e(verify_url),
         "qr": qr,
+        "brand_header": _brand_header(brand),
+        # The branded header (9 mm + 1.5 mm) takes its room from the card and the top margin.
+        "card_height": "121.5mm" if brand is not None else "130mm",
+        "page_margin": "7mm 9mm 9mm" if brand is not None else "9mm",
     }
     return _document_template().substitute(values)
+
+
+def _brand_header(brand: Branding | None) -> str:
+    if brand is None:
+        return ""
+    e = html.escape
+    colour = brand.colour if _HEX_COLOUR.fullmatch(brand.colour) else "#1e3a8a"
+    logo = f'<img class="brand-logo" src="{e(brand.logo_data_uri)}" alt="">' if brand.has_logo else ""
+    return (
+        f'<header class="brand-head" style="border-bottom-color: {colour}">{logo}'
+        f'<span class="brand-name" style="color: {colour}">{e(_clean(brand.name))}</span></header>'
+    )
 
 
 def render_badge_pdf(
@@ -574,8 +602,10 @@ def render_badge_pdf(
     scores: Mapping[str, float | int | str] | Sequence[tuple[str, float | int | str]] = (),
     issued: date | None = None,
     issuer_name: str = "PAI",
+    brand: Branding | None = None,
 ) -> bytes:
-    """The document badge as PDF; the credential, when given, rides along as ``credential.jwt``."""
+    """The document badge as PDF; the credential, when given, rides along as ``credential.jwt``;
+    ``brand``: the organisation's branded header."""
     credential_jwt = _check_jwt(credential_jwt)
     document = render_badge_pdf_html(
         mark_id=mark_id,
@@ -588,7 +618,9 @@ def render_badge_pdf(
         scores=scores,
         issued=issued,
         issuer_name=issuer_name,
+        brand=brand,
     )
     attachments = [("credential.jwt", credential_jwt.encode("ascii"))] if credential_jwt else []
-    pdf, _refused = html_to_pdf(document, attachments=attachments)
+    logo = [brand.logo_data_uri] if brand is not None and brand.has_logo else []
+    pdf, _refused = html_to_pdf(document, attachments=attachments, inline_images=logo)
     return pdf

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 
 from django.conf import settings
@@ -14,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import assessor_required, require_assessor
+from accounts.branding import Branding, branding_for
 from lib.errors import DomainError
 from psf.selectors import rubric_of
 from trustmarks import badges, services
@@ -127,6 +129,7 @@ def render_badge(mark: TrustMark, status: str, fmt: str) -> bytes:
             credential_jwt=mark.credential_jwt,
         )
     return badges.render_badge_pdf(
+        brand=document_brand(mark),
         mark_id=mark.mark_id,
         company=mark.company_name,
         status=status,
@@ -141,13 +144,32 @@ def render_badge(mark: TrustMark, status: str, fmt: str) -> bytes:
     )
 
 
+def document_brand(mark: TrustMark) -> Branding | None:
+    """The branded header of the document badge: the organisation's branding, when it set one
+    (PRODUCT.md §12). The web badges and the public record are never branded."""
+    org = mark.organisation
+    if not (org.brand_name or org.brand_colour or org.brand_logo_type):
+        return None
+    return branding_for(org)
+
+
+def _brand_key(mark: TrustMark, fmt: str) -> str:
+    brand = document_brand(mark) if fmt == "pdf" else None
+    if brand is None:
+        return "-"
+    return hashlib.sha256(f"{brand.name}\n{brand.colour}\n{brand.logo_data_uri}".encode()).hexdigest()[:16]
+
+
 @require_GET
 def badge(request: HttpRequest, mark_id: str, fmt: str) -> HttpResponse:
     """A web (SVG, PNG) or document (PDF) badge, showing the mark's current status."""
     mark = _public_mark(mark_id)
     status = mark.effective_status()
     # Rendering a PDF takes a while; cache each rendition until the mark changes.
-    key = f"trustmarks:badge:v1:{mark.number}:{fmt}:{status}:{mark.updated.timestamp()}:{mark.credential_kid}"
+    key = (
+        f"trustmarks:badge:v1:{mark.number}:{fmt}:{status}:{mark.updated.timestamp()}:{mark.credential_kid}"
+        f":{_brand_key(mark, fmt)}"
+    )
     try:
         body = cache.get(key)
     except Exception:  # a cache (Redis) outage costs a re-render, never the badge

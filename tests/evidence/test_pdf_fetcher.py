@@ -65,3 +65,24 @@ def test_html_to_pdf_keeps_the_badge_contract():
     pdf, refused = html_to_pdf('<p>hi</p><img src="file:///etc/passwd">')
     assert pdf.startswith(b"%PDF")
     assert refused == ["file:///etc/passwd"]
+
+
+def test_only_the_exact_inline_images_the_caller_vouches_for_are_served():
+    import base64
+
+    from PIL import Image
+
+    def png(colour: tuple[int, int, int]) -> str:
+        buf = io.BytesIO()
+        Image.new("RGB", (8, 8), colour).save(buf, format="PNG")
+        return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+
+    logo, other = png((10, 20, 30)), png((200, 0, 0))
+    svg = "data:image/svg+xml;base64," + base64.b64encode(b"<svg xmlns='http://www.w3.org/2000/svg'/>").decode()
+    document = f'<p>x</p><img src="{logo}"><img src="{other}"><img src="{svg}">'
+    rendered = render_pdf(document, inline_images=[logo, svg])
+
+    assert len(rendered.log.served) == 1  # the logo
+    assert other in rendered.log.refused  # not vouched for
+    assert svg in rendered.log.refused  # vouched for, but not a PNG/JPEG
+    assert len(PdfReader(io.BytesIO(rendered.pdf)).pages[0].images) == 1
