@@ -2,5 +2,26 @@
 
 from __future__ import annotations
 
+from django.urls import path, re_path
+
+from . import launchpack_views
+
 app_name = "msp"
 urlpatterns: list = []
+
+# --- launch pack and monthly governance report (msp/launchpack_views.py) ---------------------------
+urlpatterns += [
+    path("clients/<slug:slug>/launch-pack/", launchpack_views.launch_pack_page, name="launch-pack"),
+    path("clients/<slug:slug>/launch-pack.pdf", launchpack_views.launch_pack_pdf, name="launch-pack-pdf"),
+    re_path(
+        r"^clients/(?P<slug>[-a-zA-Z0-9_]+)/reports/monthly/(?P<month>[0-9]{4}-[0-9]{2})/$",
+        launchpack_views.monthly_report_page,
+        name="monthly-report",
+    ),
+    re_path(
+        r"^clients/(?P<slug>[-a-zA-Z0-9_]+)/reports/monthly/(?P<month>[0-9]{4}-[0-9]{2})\.pdf$",
+        launchpack_views.monthly_report_pdf,
+        name="monthly-report-pdf",
+    ),
+]
+# --- end launch pack -------------------------------------------------------------------------------

@@ -392,6 +392,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": JOB_SWEEP_SECONDS,
         "options": {"expires": JOB_SWEEP_SECONDS},
     },
+    # Daily: e-mail last month's governance report to each client's admins. Each (client, month,
+    # admin) is recorded, so only the first run after a month ends sends anything (msp.models).
+    "msp-monthly-reports": {"task": "msp.monthly_reports", "schedule": 24 * 3600},
 }
 # /healthz: how many workers should be alive (0: at least one).
 EXPECTED_WORKERS = env_int("WORKFLOWOS_EXPECTED_WORKERS", 0)
