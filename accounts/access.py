@@ -189,7 +189,9 @@ def access_client_organisation(request: HttpRequest, slug: str) -> Membership:
     so a client's existence is not revealed; call after the sign-in check."""
     user = request.user
     m = (
-        Membership.objects.select_related("organisation", "user").filter(user=user, organisation__slug=slug).first()
+        Membership.objects.select_related("organisation", "user")
+        .filter(user=user, organisation__slug=slug)
+        .first()
         if user.is_authenticated
         else None
     )

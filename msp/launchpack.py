@@ -329,7 +329,9 @@ def _usage(workflows: Sequence[WorkflowInput]) -> tuple[list[UsageRow], list[Usa
         [UsageRow(k, "", tuple(v)) for k, v in sorted(vendors.items(), key=lambda kv: kv[0].lower())],
         [UsageRow(k, "", tuple(v)) for k, v in sorted(categories.items())],
         [
-            UsageRow(k, AUTONOMY_MEANING.get(k, "Set the level on the step in the studio"), tuple(autonomy[k]))
+            UsageRow(
+                k, AUTONOMY_MEANING.get(k, "Set the level on the step in the studio"), tuple(autonomy[k])
+            )
             for k in order
             if k in autonomy
         ],
@@ -394,7 +396,13 @@ def _sessions(
     for i, (d, reasons, affected, lowest) in enumerate(weak, start=1):
         refs = sorted(
             (
-                FindingRef(w.name, str(f.get("rule_id")), str(f.get("title")), str(f.get("severity")), str(f.get("status")))
+                FindingRef(
+                    w.name,
+                    str(f.get("rule_id")),
+                    str(f.get("title")),
+                    str(f.get("severity")),
+                    str(f.get("status")),
+                )
                 for w in workflows
                 for f in _failing(w.result)
                 if f.get("domain") == d.code
@@ -554,7 +562,7 @@ class MarkRow:
 class SimulationRow:
     workflow: str
     version: int
-    finished: datetime
+    finished: datetime | None
     runs: int
     escape_rate: float | None
     escape_ci: tuple[float, float] | None
@@ -705,7 +713,7 @@ def _analysis_data(version: Any) -> Mapping[str, Any] | None:
     from studio.analysis_service import analysis_for_version
 
     try:
-        return analysis_for_version(version=version).result  # type: ignore[no-any-return]
+        return analysis_for_version(version=version).result
     except DomainError:  # no rubric loaded, or a document the engine refuses
         return None
 
@@ -743,9 +751,9 @@ def _score_history(organisation: Organisation, months: Sequence[date]) -> tuple[
 
     ends = [_end_of_day(month_end(m)) for m in months]
     workflows = list(
-        Workflow.objects.filter(organisation=organisation, deleted_at__isnull=True, created__lte=ends[-1]).order_by(
-            "name", "pk"
-        )
+        Workflow.objects.filter(
+            organisation=organisation, deleted_at__isnull=True, created__lte=ends[-1]
+        ).order_by("name", "pk")
     )
     versions: dict[int, list[Any]] = defaultdict(list)
     for v in (
@@ -782,7 +790,7 @@ def _score_history(organisation: Organisation, months: Sequence[date]) -> tuple[
 def _end_of_day(day: date) -> datetime:
     from django.utils import timezone
 
-    return timezone.make_aware(datetime(day.year, day.month, day.day, 23, 59, 59, 999999))
+    return datetime(day.year, day.month, day.day, 23, 59, 59, 999999, tzinfo=timezone.get_current_timezone())
 
 
 def monthly_report_for(*, organisation: Organisation, month: date, user: User | None) -> MonthlyReport:

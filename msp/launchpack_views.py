@@ -1,8 +1,8 @@
 """The launch pack and monthly governance report of one client, as pages and as PDFs.
 
 Access: any member of the client organisation (``access_client_organisation``); everyone else
-404. The PDFs are rendered in the request: a realistic client's pack lays out in well under the
-one-second budget (see bench/launch_pack_pdf.py), so a background job would only add waiting.
+404. The PDFs are rendered by a worker (``msp.pdf_jobs``: a realistic client's launch pack takes
+several seconds to lay out); the page asks for one with a POST and polls its status.
 """
 
 from __future__ import annotations
@@ -11,37 +11,23 @@ import re
 from datetime import date
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.template.loader import render_to_string
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import access_client_organisation, login_required_page, request_user
-from lib.pdf import render_pdf, static_base_url
+from accounts.models import Membership
+from lib import artefacts
+from lib.errors import DomainError
 
-from .launchpack import (
-    LaunchPack,
-    MonthlyReport,
-    launch_pack_for,
-    month_start,
-    monthly_report_for,
-    previous_month,
-)
+from .launchpack import LaunchPack, launch_pack_for, month_start, monthly_report_for, previous_month
+from .models import PdfRender
+from .pdf_jobs import PDF_DIR, pdf_render_request, pdf_render_status
 
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
-_LAYOUT_WHITESPACE = re.compile(r">\s*\n\s*<")
-
-
-def _pdf_response(html: str, filename: str) -> HttpResponse:
-    # Indentation between tags would be laid out as empty text boxes (as evidence packs do).
-    rendered = render_pdf(_LAYOUT_WHITESPACE.sub("><", html), base_url=static_base_url())
-    response = HttpResponse(rendered.pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    return response
+POLL_SECONDS = 1
 
 
 def _pack_context(pack: LaunchPack) -> dict[str, Any]:
@@ -54,30 +40,12 @@ def _pack_context(pack: LaunchPack) -> dict[str, Any]:
     }
 
 
-def launch_pack_pdf_html(pack: LaunchPack) -> str:
-    return render_to_string("msp/launchpack/pack_pdf.html", _pack_context(pack))
-
-
-def monthly_report_pdf_html(report: MonthlyReport) -> str:
-    return render_to_string("msp/launchpack/monthly_pdf.html", {"r": report, "brand": report.client})
-
-
 @require_GET
 @login_required_page
 def launch_pack_page(request: HttpRequest, slug: str) -> HttpResponse:
     m = access_client_organisation(request, slug)
     pack = launch_pack_for(organisation=m.organisation, user=request_user(request))
     return render(request, "msp/launchpack/pack.html", _pack_context(pack))
-
-
-@require_GET
-@login_required_page
-def launch_pack_pdf(request: HttpRequest, slug: str) -> HttpResponse:
-    m = access_client_organisation(request, slug)
-    pack = launch_pack_for(organisation=m.organisation, user=request_user(request))
-    return _pdf_response(
-        launch_pack_pdf_html(pack), f"{pack.slug}-launch-pack-{pack.generated:%Y-%m-%d}.pdf"
-    )
 
 
 def _month(value: str) -> date:
@@ -102,9 +70,70 @@ def monthly_report_page(request: HttpRequest, slug: str, month: str) -> HttpResp
     return render(request, "msp/launchpack/monthly.html", {"r": report, "brand": report.client})
 
 
+def _queue(request: HttpRequest, m: Membership, kind: str, month: date | None = None) -> HttpResponse:
+    try:
+        job = pdf_render_request(
+            organisation=m.organisation, user=request_user(request), kind=kind, month=month
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("msp:launch-pack", slug=m.organisation.slug)
+    return redirect("msp:pdf", slug=m.organisation.slug, render_id=job.pk)
+
+
+@require_POST
+@login_required_page
+def launch_pack_pdf_request(request: HttpRequest, slug: str) -> HttpResponse:
+    m = access_client_organisation(request, slug)
+    return _queue(request, m, PdfRender.LAUNCH_PACK)
+
+
+@require_POST
+@login_required_page
+def monthly_report_pdf_request(request: HttpRequest, slug: str, month: str) -> HttpResponse:
+    m = access_client_organisation(request, slug)
+    return _queue(request, m, PdfRender.MONTHLY_REPORT, _month(month))
+
+
+def _render_of(request: HttpRequest, slug: str, render_id: int) -> PdfRender:
+    """A PDF render of the client ``slug`` (its members only; any other id answers 404)."""
+    m = access_client_organisation(request, slug)
+    job = (
+        PdfRender.objects.select_related("organisation")
+        .filter(pk=render_id, organisation=m.organisation)
+        .first()
+    )
+    if job is None:
+        raise Http404("No such PDF.")
+    return job
+
+
 @require_GET
 @login_required_page
-def monthly_report_pdf(request: HttpRequest, slug: str, month: str) -> HttpResponse:
-    m = access_client_organisation(request, slug)
-    report = monthly_report_for(organisation=m.organisation, month=_month(month), user=request_user(request))
-    return _pdf_response(monthly_report_pdf_html(report), f"{report.slug}-governance-report-{report.key}.pdf")
+def pdf_status(request: HttpRequest, slug: str, render_id: int) -> HttpResponse:
+    """A PDF's status; while it renders, htmx polls the panel every second."""
+    job = pdf_render_status(job=_render_of(request, slug, render_id))
+    ctx = {"job": job, "poll_seconds": POLL_SECONDS, "brand_slug": slug}
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "msp/launchpack/_pdf_status_panel.html", ctx)
+    return render(request, "msp/launchpack/pdf_status.html", ctx)
+
+
+@require_GET
+@login_required_page
+def pdf_download(request: HttpRequest, slug: str, render_id: int) -> HttpResponse:
+    job = _render_of(request, slug, render_id)
+    if job.status != PdfRender.DONE:
+        raise Http404("This PDF is not ready.")
+    try:
+        fh = artefacts.open_verified(PDF_DIR, job.pdf_name, sha256=job.pdf_sha256)
+    except DomainError as exc:
+        if exc.code in ("not_found", "artefact_missing"):
+            raise Http404("The file of this PDF is missing.") from None
+        return HttpResponse(exc.message, status=exc.status, content_type="text/plain; charset=utf-8")
+    response: HttpResponse = FileResponse(  # type: ignore[assignment]
+        fh, as_attachment=True, filename=job.filename, content_type="application/pdf"
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response

@@ -2,8 +2,8 @@
 
 The beat task runs daily and sends the report of the month that just ended (a beat that was down
 on the 1st still delivers on the 2nd); :class:`~msp.models.MonthlyReportDelivery` rows make every
-run after the first a no-op. The mail links to the report page and its PDF behind sign-in rather
-than attaching it: a forwarded mail then carries no client data, and access stays with members.
+run after the first a no-op. The mail links to the report page (which offers the PDF) behind sign-in rather
+than attaching the PDF: a forwarded mail then carries no client data, and access stays with members.
 """
 
 from __future__ import annotations
@@ -35,11 +35,10 @@ class SendOutcome:
     failed: int
 
 
-def report_urls(*, organisation: Organisation, month: date) -> tuple[str, str]:
-    key = month.strftime("%Y-%m")
-    page = reverse("msp:monthly-report", kwargs={"slug": organisation.slug, "month": key})
-    pdf = reverse("msp:monthly-report-pdf", kwargs={"slug": organisation.slug, "month": key})
-    return settings.PUBLIC_URL + page, settings.PUBLIC_URL + pdf
+def report_url(*, organisation: Organisation, month: date) -> str:
+    """The absolute address of the report page (it offers the PDF)."""
+    path = reverse("msp:monthly-report", kwargs={"slug": organisation.slug, "month": month.strftime("%Y-%m")})
+    return settings.PUBLIC_URL + path
 
 
 def clients_with_reports() -> list[Organisation]:
@@ -55,7 +54,7 @@ def monthly_reports_send(*, month: date | None = None) -> SendOutcome:
     month = month_start(month or previous_month(timezone.localdate()))
     sent = skipped = failed = 0
     for org in clients_with_reports():
-        page, pdf = report_urls(organisation=org, month=month)
+        page = report_url(organisation=org, month=month)
         brand = branding_for(org)
         admins = (
             Membership.objects.select_related("user")
@@ -79,7 +78,6 @@ def monthly_reports_send(*, month: date | None = None) -> SendOutcome:
                     "recipient": m.user,
                     "month": month,
                     "url": page,
-                    "pdf_url": pdf,
                     "base_url": settings.PUBLIC_URL,
                 },
             )

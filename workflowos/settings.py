@@ -362,6 +362,11 @@ JOB_TIME_LIMITS: dict[str, dict[str, int]] = {
         "soft": env_int("EXPORT_SOFT_TIME_LIMIT", 10 * 60),
         "hard": env_int("EXPORT_HARD_TIME_LIMIT", 11 * 60),
     },
+    # An MSP launch pack or governance report PDF (msp.tasks): seconds, a few minutes at worst.
+    "msp.render_pdf": {
+        "soft": env_int("LAUNCH_PACK_SOFT_TIME_LIMIT", 5 * 60),
+        "hard": env_int("LAUNCH_PACK_HARD_TIME_LIMIT", 6 * 60),
+    },
 }
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 5 * 60)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 6 * 60)
