@@ -6,7 +6,9 @@ an ``<img src="file:///etc/passwd">`` that slipped through would otherwise read 
 files (or reach internal hosts over http). The fetcher answers only for regular files inside the
 allowed static folders (by real path, so ``..`` and symlinks cannot leave them) with a known
 asset suffix; it refuses ``file://`` anywhere else, ``http(s)://``, ``data:`` and every other
-scheme, and notes each refusal so callers and tests can see what a document asked for.
+scheme, and notes each refusal so callers and tests can see what a document asked for. The one
+exception is an exact list of ``data:`` images the caller vouches for (``trusted_data_uris``: an
+organisation's logo, checked by content when it was uploaded), served from memory.
 
 Pure Python (no Django). The font configuration is kept per process (building it costs more
 than laying out a short document); nothing else is shared between renders, so every render asks
@@ -15,11 +17,13 @@ the fetcher afresh and its log is complete.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import logging
 import mimetypes
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -73,12 +77,34 @@ class FetchLog:
     refused: list[str] = field(default_factory=list)
 
 
-def static_only_fetcher(roots: Sequence[Path], log: FetchLog) -> Any:
-    """A WeasyPrint URL fetcher that serves files under ``roots`` and refuses everything else."""
+TRUSTED_DATA_TYPES = ("image/png", "image/jpeg")
+
+
+def trusted_data_image(url: str, trusted: Collection[str]) -> tuple[str, bytes] | None:
+    """``(mime, bytes)`` of a base64 ``data:`` PNG or JPEG that is exactly one of ``trusted``."""
+    if url not in trusted or not url.startswith("data:"):
+        return None
+    head, sep, payload = url[5:].partition(",")
+    mime, _, encoding = head.partition(";")
+    if not sep or encoding != "base64" or mime not in TRUSTED_DATA_TYPES:
+        return None
+    try:
+        return mime, base64.b64decode(payload, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def static_only_fetcher(roots: Sequence[Path], log: FetchLog, trusted_data_uris: Collection[str] = ()) -> Any:
+    """A WeasyPrint URL fetcher that serves files under ``roots`` (and the caller's
+    ``trusted_data_uris``) and refuses everything else."""
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     class StaticOnlyFetcher(URLFetcher):
         def fetch(self, url: str, headers: object = None) -> object:
+            image = trusted_data_image(url, trusted_data_uris)
+            if image is not None:
+                log.served.append(url[:40])
+                return URLFetcherResponse(url, body=image[1], headers={"Content-Type": image[0]})
             path = allowed_static_path(url, roots)
             if path is None or path.stat().st_size > MAX_ASSET_BYTES:
                 log.refused.append(url)
@@ -111,6 +137,7 @@ def render_pdf(
     static_roots: Sequence[Path] = (STATIC_DIR,),
     attachments: Sequence[tuple[str, bytes]] = (),
     on_laid_out: Callable[[int], None] | None = None,
+    trusted_data_uris: Collection[str] = (),
 ) -> RenderedPdf:
     """Lay out ``document`` once and write it as PDF.
 
@@ -120,7 +147,7 @@ def render_pdf(
     import weasyprint  # heavy import, only where PDFs are made
 
     log = FetchLog()
-    fetcher = static_only_fetcher(static_roots, log)
+    fetcher = static_only_fetcher(static_roots, log, frozenset(trusted_data_uris))
     pdf_attachments = [
         weasyprint.Attachment(string=content, name=name, url_fetcher=fetcher) for name, content in attachments
     ]

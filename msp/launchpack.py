@@ -568,6 +568,15 @@ class SimulationRow:
     escape_ci: tuple[float, float] | None
     passed: bool | None
 
+    @property
+    def escape_text(self) -> str:
+        """``0.30 %`` (percent, two decimals); empty when the report has no rate."""
+        return "" if self.escape_rate is None else f"{self.escape_rate * 100:.2f} %"
+
+    @property
+    def escape_ci_text(self) -> str:
+        return "" if self.escape_ci is None else f"{self.escape_ci[0] * 100:.2f}–{self.escape_ci[1] * 100:.2f} %"
+
 
 @dataclass(frozen=True)
 class MonthlyReport:
@@ -600,7 +609,12 @@ def _mean(values: Iterable[float | None]) -> float | None:
 
 
 def scores_chart_svg(
-    months: Sequence[date], series: Sequence[float | None], *, width: int = 640, height: int = 180
+    months: Sequence[date],
+    series: Sequence[float | None],
+    *,
+    colour: str = "#1e3a8a",
+    width: int = 640,
+    height: int = 180,
 ) -> str:
     """A small line chart of the mean PSF score per month (0–5); labels are escaped."""
     left, right, top, bottom = 34, 34, 16, 28
@@ -625,9 +639,9 @@ def scores_chart_svg(
             points.append((x, top + plot_h * (1 - v / 5), v))
     if len(points) > 1:
         path = " ".join(f"{x:.1f},{y:.1f}" for x, y, _ in points)
-        parts.append(f'<polyline points="{path}" fill="none" stroke="#1e3a8a" stroke-width="2.5"/>')
+        parts.append(f'<polyline points="{path}" fill="none" stroke="{escape(colour)}" stroke-width="2.5"/>')
     for x, y, v in points:
-        parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="#1e3a8a"/>')
+        parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{escape(colour)}"/>')
         parts.append(
             f'<text x="{x:.1f}" y="{y - 8:.1f}" text-anchor="middle" fill="#0f172a" font-weight="bold">{v:.1f}</text>'
         )
@@ -671,7 +685,7 @@ def build_monthly_report(
         marks=tuple(marks),
         simulations=tuple(simulations),
         open_findings=open_findings,
-        chart_svg=scores_chart_svg(months, means),
+        chart_svg=scores_chart_svg(months, means, colour=client.colour),
     )
 
 

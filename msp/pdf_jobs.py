@@ -130,13 +130,17 @@ def monthly_report_pdf_html(report: MonthlyReport) -> str:
     )
 
 
-def document_html(job: PdfRender) -> str:
-    """The final HTML of the job's document, built from the client's current data."""
+def document_html(job: PdfRender) -> tuple[str, tuple[str, ...]]:
+    """The final HTML of the job's document, built from the client's current data, and the data
+    URIs its renderer may load (the client's logo, checked by content when it was uploaded)."""
     if job.kind == PdfRender.MONTHLY_REPORT:
         assert job.month is not None
         report = monthly_report_for(organisation=job.organisation, month=job.month, user=job.requested_by)
-        return monthly_report_pdf_html(report)
-    return launch_pack_pdf_html(launch_pack_for(organisation=job.organisation, user=job.requested_by))
+        html, brand = monthly_report_pdf_html(report), report.client
+    else:
+        pack = launch_pack_for(organisation=job.organisation, user=job.requested_by)
+        html, brand = launch_pack_pdf_html(pack), pack.client
+    return html, ((brand.logo_data_uri,) if brand.has_logo else ())
 
 
 def pdf_render_run(*, job_id: int, task_id: str | None = None) -> PdfRender | None:
@@ -153,7 +157,8 @@ def pdf_render_run(*, job_id: int, task_id: str | None = None) -> PdfRender | No
         name=f"launchpack-{job_id}-heartbeat",
     ).start()
     try:
-        rendered = render_pdf(document_html(job), base_url=static_base_url())
+        html, logos = document_html(job)
+        rendered = render_pdf(html, base_url=static_base_url(), trusted_data_uris=logos)
         stored = artefacts.save(PDF_DIR, rendered.pdf, name=artefacts.random_name(".pdf"))
     except Exception as exc:
         if is_database_error(exc):
