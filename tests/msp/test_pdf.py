@@ -220,3 +220,16 @@ def test_a_dead_queue_fails_the_job_with_a_clear_message(
     job = PdfRender.objects.get()
     assert job.status == PdfRender.FAILED and "queue is unavailable" in job.error
     assert "queue is unavailable" in c.get(resp["Location"]).content.decode()
+
+
+def test_the_renderer_loads_only_the_data_uris_it_was_given() -> None:
+    import base64
+
+    from lib.pdf import render_pdf
+
+    logo = "data:image/png;base64," + base64.b64encode(_logo()).decode()
+    other = "data:image/png;base64," + base64.b64encode(_logo()[:-4] + b"\0\0\0\0").decode()
+    html = f'<p><img src="{logo}" alt=""><img src="{other}" alt=""></p>'
+    trusted = render_pdf(html, trusted_data_uris=[logo])
+    assert trusted.log.refused == [other] and trusted.log.served == [logo[:40]]
+    assert render_pdf(html).log.refused == [logo, other]
