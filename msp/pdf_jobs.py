@@ -120,13 +120,13 @@ def _claim(job_id: int, task_id: str | None) -> PdfRender | None:
 
 def launch_pack_pdf_html(pack: LaunchPack) -> str:
     return compact_html(
-        render_to_string("msp/launchpack/pack_pdf.html", {"pack": pack, "brand": pack.client})
+        render_to_string("pdf/launch_pack.html", {"pack": pack, "brand": pack.client})
     )
 
 
 def monthly_report_pdf_html(report: MonthlyReport) -> str:
     return compact_html(
-        render_to_string("msp/launchpack/monthly_pdf.html", {"r": report, "brand": report.client})
+        render_to_string("pdf/monthly_governance_report.html", {"r": report, "brand": report.client})
     )
 
 
