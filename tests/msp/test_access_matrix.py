@@ -44,7 +44,7 @@ ROWS: list[tuple[str, str, dict[str, Any]]] = [
 
 
 @pytest.fixture
-def objects(personas: Any) -> dict[str, Any]:
+def launchpack_objects(personas: Any) -> dict[str, Any]:
     from lib import artefacts
 
     make_workflow(personas.acme, personas.pat, unguarded_doc("Matrix workflow"))
@@ -67,21 +67,23 @@ def objects(personas: Any) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize(("method", "url", "expected"), ROWS, ids=[f"{m} {u}" for m, u, _ in ROWS])
-def test_access(personas: Any, client_for: Any, objects: Any, method: str, url: str, expected: Any) -> None:
+def test_access(
+    personas: Any, client_for: Any, launchpack_objects: Any, method: str, url: str, expected: Any
+) -> None:
     data = {} if method == "POST" else None
-    assert check_access(client_for, personas, method, url, expected, objects, data=data) == []
+    assert check_access(client_for, personas, method, url, expected, launchpack_objects, data=data) == []
 
 
 @pytest.mark.parametrize("who", ["alice", "mia"])
 def test_the_clients_admin_and_its_adviser_reach_every_page(
-    personas: Any, client_for: Any, objects: Any, who: str
+    personas: Any, client_for: Any, launchpack_objects: Any, who: str
 ) -> None:
     c = client_for(getattr(personas, who))
     for url in (
         "/clients/acme-ai/launch-pack/",
-        f"/clients/acme-ai/reports/monthly/{objects['month']}/",
-        f"/clients/acme-ai/pdfs/{objects['done']}/",
-        f"/clients/acme-ai/pdfs/{objects['done']}/download/",
+        f"/clients/acme-ai/reports/monthly/{launchpack_objects['month']}/",
+        f"/clients/acme-ai/pdfs/{launchpack_objects['done']}/",
+        f"/clients/acme-ai/pdfs/{launchpack_objects['done']}/download/",
     ):
         assert c.get(url).status_code == 200, url
     assert c.post("/clients/acme-ai/launch-pack/pdf/").status_code == 302
