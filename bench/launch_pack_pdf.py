@@ -7,7 +7,8 @@ organisations and, for Acme AI, ``--workflows`` workflows from the studio templa
 template in turn, the deliberately unguarded one included, so the control plan is long) with
 stored analyses and a finished simulation for every third. Then it times what the worker does
 for one request (gather the data, render the template, lay out and write the PDF, store it) and
-prints the medians and page counts against the 1 s budget a synchronous download would have.
+prints the medians (wall-clock and CPU: on a busy machine the CPU time is the fairer figure) and
+page counts against the 1 s budget a synchronous download would have.
 """
 
 from __future__ import annotations
@@ -124,16 +125,18 @@ def main() -> None:
 
         pack()  # warm-up: imports, font configuration
         for name, fn in (("launch pack", pack), ("monthly report", monthly)):
-            times, pages, pdf = [], 0, b""
+            times, cpu, pages, pdf = [], [], 0, b""
             for _ in range(args.repeat):
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 pdf, pages = fn()
                 times.append(time.perf_counter() - t0)
+                cpu.append(time.process_time() - c0)
             median = statistics.median(times)
             verdict = "within" if median <= BUDGET_SECONDS else "over"
             print(
                 f"{name}: {args.workflows} workflows, {pages} pages, {len(pdf) // 1024} KiB, "
-                f"median {median:.2f} s over {args.repeat} runs ({verdict} the {BUDGET_SECONDS:.0f} s budget)"
+                f"median {median:.2f} s wall, {statistics.median(cpu):.2f} s CPU over {args.repeat} runs "
+                f"({verdict} the {BUDGET_SECONDS:.0f} s budget)"
             )
             if args.keep:
                 args.keep.mkdir(parents=True, exist_ok=True)
