@@ -575,7 +575,9 @@ class SimulationRow:
 
     @property
     def escape_ci_text(self) -> str:
-        return "" if self.escape_ci is None else f"{self.escape_ci[0] * 100:.2f}–{self.escape_ci[1] * 100:.2f} %"
+        return (
+            "" if self.escape_ci is None else f"{self.escape_ci[0] * 100:.2f}–{self.escape_ci[1] * 100:.2f} %"
+        )
 
 
 @dataclass(frozen=True)

@@ -119,9 +119,7 @@ def _claim(job_id: int, task_id: str | None) -> PdfRender | None:
 
 
 def launch_pack_pdf_html(pack: LaunchPack) -> str:
-    return compact_html(
-        render_to_string("pdf/launch_pack.html", {"pack": pack, "brand": pack.client})
-    )
+    return compact_html(render_to_string("pdf/launch_pack.html", {"pack": pack, "brand": pack.client}))
 
 
 def monthly_report_pdf_html(report: MonthlyReport) -> str:

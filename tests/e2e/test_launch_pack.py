@@ -45,7 +45,7 @@ def test_mia_downloads_a_clients_launch_pack(page: Any, personas: Any, media: Pa
     assert page.get_by_test_id("lp-control-row").count() >= 1
     # The hostile workflow name is shown as text, not as markup.
     assert page.get_by_text("Prototype <b>sales</b> bot").first.is_visible()
-    page.screenshot(path=str(ARTIFACTS / "launch-pack-page.png"), full_page=False)
+    page.screenshot(path=str(ARTIFACTS / "launch-pack-page.png"), full_page=True)
 
     page.get_by_test_id("launch-pack-pdf").click()
     page.wait_for_url(re.compile(r"/clients/acme-ai/pdfs/\d+/$"))

@@ -219,7 +219,8 @@ def test_a_dead_queue_fails_the_job_with_a_clear_message(
         resp = c.post("/clients/acme-ai/launch-pack/pdf/")
     job = PdfRender.objects.get()
     assert job.status == PdfRender.FAILED and "queue is unavailable" in job.error
-    assert "queue is unavailable" in c.get(resp["Location"]).content.decode()
+    page = c.get(resp["Location"]).content.decode()
+    assert "queue is unavailable" in page and 'action="/clients/acme-ai/launch-pack/pdf/"' in page
 
 
 def test_the_renderer_loads_only_the_data_uris_it_was_given() -> None:
