@@ -214,3 +214,22 @@ def access_branding(request: HttpRequest, organisation_slug: str | None = None) 
     if not can_brand(m):
         raise PermissionDenied("Only the organisation's admin or its adviser can change its branding.")
     return m
+
+
+def access_client_organisation(request: HttpRequest, slug: str) -> Membership:
+    """The requester's membership in the organisation ``slug`` (an MSP client's pages: launch pack,
+    governance reports), whatever organisation is active — an adviser reaches each client by its
+    address. Any member may read them (admins, practitioners and advisers alike: it is the
+    organisation's own data, which its members already see in the studio). Everyone else gets 404,
+    so a client's existence is not revealed; call after the sign-in check."""
+    user = request.user
+    m = (
+        Membership.objects.select_related("organisation", "user")
+        .filter(user=user, organisation__slug=slug)
+        .first()
+        if user.is_authenticated
+        else None
+    )
+    if m is None:
+        raise Http404("No such client.")
+    return m

@@ -369,6 +369,11 @@ JOB_TIME_LIMITS: dict[str, dict[str, int]] = {
         "soft": env_int("EXPORT_SOFT_TIME_LIMIT", 10 * 60),
         "hard": env_int("EXPORT_HARD_TIME_LIMIT", 11 * 60),
     },
+    # An MSP launch pack or governance report PDF (msp.tasks): seconds, a few minutes at worst.
+    "msp.render_pdf": {
+        "soft": env_int("LAUNCH_PACK_SOFT_TIME_LIMIT", 5 * 60),
+        "hard": env_int("LAUNCH_PACK_HARD_TIME_LIMIT", 6 * 60),
+    },
 }
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 5 * 60)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 6 * 60)
@@ -399,6 +404,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": JOB_SWEEP_SECONDS,
         "options": {"expires": JOB_SWEEP_SECONDS},
     },
+    # Daily: e-mail last month's governance report to each client's admins. Each (client, month,
+    # admin) is recorded, so only the first run after a month ends sends anything (msp.models).
+    "msp-monthly-reports": {"task": "msp.monthly_reports", "schedule": 24 * 3600},
 }
 # /healthz: how many workers should be alive (0: at least one).
 EXPECTED_WORKERS = env_int("WORKFLOWOS_EXPECTED_WORKERS", 0)
