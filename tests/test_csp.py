@@ -14,8 +14,8 @@ from tests.assessments.test_access_matrix import ROWS as ASSESSMENT_ROWS
 from tests.assessments.test_access_matrix import acme_assessments  # noqa: F401
 from tests.evidence.test_access_matrix import ROWS as EVIDENCE_ROWS
 from tests.evidence.test_access_matrix import objects  # noqa: F401
-from tests.msp.test_access_matrix import ROWS as LAUNCHPACK_ROWS
-from tests.msp.test_access_matrix import launchpack_objects  # noqa: F401
+from tests.msp.test_launchpack_access_matrix import ROWS as LAUNCHPACK_ROWS
+from tests.msp.test_launchpack_access_matrix import launchpack_objects  # noqa: F401
 from tests.simulations.test_access_matrix import ROWS as SIMULATION_ROWS
 from tests.simulations.test_access_matrix import sim_objects  # noqa: F401
 from tests.test_access_matrix import ROWS as CORE_ROWS
