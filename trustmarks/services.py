@@ -549,7 +549,7 @@ def _review_scores(mark: TrustMark, scores: dict[str, Any]) -> dict[str, float]:
     errors = []
     clean: dict[str, float] = {}
     for code in codes:
-        raw = (scores or {}).get(code)
+        raw: Any = (scores or {}).get(code)
         try:
             value = round(float(raw), 1)
         except (TypeError, ValueError):
