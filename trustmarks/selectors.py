@@ -15,7 +15,7 @@ from django.utils.html import escape
 
 from accounts.models import Organisation
 
-from .models import StatusListCredential, TrustMark, TrustMarkEvent
+from .models import LifecycleRequest, StatusListCredential, TrustMark, TrustMarkEvent
 from .signing import public_url
 
 MARK_ID_RE = re.compile(r"TM-([0-9]{5})", re.ASCII | re.IGNORECASE)  # tm-00142 is TM-00142
@@ -57,6 +57,15 @@ def trust_marks_list(*, status: str | None = None, today: date | None = None) ->
     if status:
         marks = [m for m in marks if m.effective_status(today) == status]
     return marks
+
+
+def lifecycle_requests_pending() -> list[LifecycleRequest]:
+    """Revocations and reinstatements waiting for a second assessor, oldest first."""
+    return list(
+        LifecycleRequest.objects.filter(state=LifecycleRequest.PENDING)
+        .select_related("trust_mark", "requested_by")
+        .order_by("created", "id")
+    )
 
 
 def trust_marks_review_due(*, today: date | None = None) -> list[TrustMark]:

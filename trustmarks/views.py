@@ -27,6 +27,7 @@ from .models import LifecycleRequest, TrustMark
 from .selectors import (
     STATUS_WORDS,
     embed_snippet,
+    lifecycle_requests_pending,
     mark_urls,
     trust_mark_get,
     trust_mark_public_history,
@@ -195,6 +196,7 @@ def assessor_list(request: HttpRequest) -> HttpResponse:
             "status": status,
             "statuses": TrustMark.STATUSES,
             "review_due": trust_marks_review_due(today=today),
+            "pending": lifecycle_requests_pending(),
             "pills": STATUS_PILL,
             "today": today,
         },

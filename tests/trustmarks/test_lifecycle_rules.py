@@ -454,6 +454,10 @@ def test_pending_request_is_visible_to_both_assessors_and_not_public(
     assert "SECRET-FRAUD finding" in theirs and "Ada Assessor" in theirs
     public = client.get(f"/verify/{mark.mark_id}").content.decode()
     assert "SECRET-FRAUD" not in public and 'data-testid="pending-request"' not in public
+    listing = client_for(lee).get("/trust-marks/").content.decode()
+    waiting = listing.split('data-testid="pending-requests"')[1].split("</section>")[0]
+    assert mark.mark_id in waiting and "Revoke" in waiting and "Ada Assessor" in waiting
+    assert "(you)" in client_for(personas.ada).get("/trust-marks/").content.decode()
 
 
 def test_refusals_are_403_pages_with_the_reason_and_are_logged(client_for, make_mark, personas, ivy, lee):
