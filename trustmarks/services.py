@@ -615,7 +615,7 @@ def renewal_refusal(mark: TrustMark) -> str:
     review = renewal_review(mark)
     if review is None:
         return f"Renewing {mark.mark_id} needs a completed surveillance review: complete it first."
-    day = review.created.date().isoformat()
+    day = timezone.localtime(review.created).date().isoformat()
     if not review.evidence_valid:
         return f"The surveillance review of {day} found the evidence no longer valid: {mark.mark_id} cannot be renewed."
     conflict = conflict_of_interest(review.reviewer, mark.organisation) if review.reviewer else "no reviewer"
@@ -652,7 +652,7 @@ def trust_mark_renew(*, mark: TrustMark, actor: Any, reason: str) -> TrustMark:
     today = timezone.localdate()
     mark.issued = today
     mark.expires = add_one_year(max(mark.expires, today))
-    mark.last_review = review.created.date()
+    mark.last_review = timezone.localtime(review.created).date()
     mark.next_review = mark.expires - timedelta(days=REVIEW_LEAD_DAYS)
     mark.scores = dict(review.scores)
     mark.credential_jwt, mark.credential_kid = _sign_credential(mark)

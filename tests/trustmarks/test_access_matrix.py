@@ -76,6 +76,10 @@ ROWS: list[tuple[str, str, dict[str, Any], Any]] = [
     ("GET", "/admin/trustmarks/trustmark/", ADMIN_ONLY, None),
     ("GET", "/admin/trustmarks/trustmark/{tm_pk}/change/", ADMIN_ONLY, None),
     ("GET", "/admin/trustmarks/statuslistcredential/", ADMIN_ONLY, None),
+    ("GET", "/admin/trustmarks/lifecyclerequest/", ADMIN_ONLY, None),
+    ("GET", "/admin/trustmarks/lifecyclerequest/{req}/change/", ADMIN_ONLY, None),
+    ("GET", "/admin/trustmarks/surveillancereview/", ADMIN_ONLY, None),
+    ("GET", "/admin/accounts/pastmembership/", ADMIN_ONLY, None),
 ]
 
 
