@@ -458,6 +458,8 @@ def test_pending_request_is_visible_to_both_assessors_and_not_public(
     waiting = listing.split('data-testid="pending-requests"')[1].split("</section>")[0]
     assert mark.mark_id in waiting and "Revoke" in waiting and "Ada Assessor" in waiting
     assert "(you)" in client_for(personas.ada).get("/trust-marks/").content.decode()
+    dashboard = client_for(lee).get("/dashboard/").content.decode()
+    assert 'data-testid="trust-marks-pending"' in dashboard and mark.mark_id in dashboard
 
 
 def test_refusals_are_403_pages_with_the_reason_and_are_logged(client_for, make_mark, personas, ivy, lee):
