@@ -136,3 +136,22 @@ def test_organisation_people_never_reach_the_lifecycle_pages(who, personas, tm_o
         assert c.post(f"/trust-marks/{tm}/{action}/", REASON).status_code == 403
     for decision in ("approve", "reject"):
         assert c.post(f"/trust-marks/{tm}/requests/{req}/{decision}/").status_code == 403
+
+
+def test_every_trust_mark_url_is_in_the_matrix():
+    import re
+
+    from django.urls import get_resolver
+
+    ours = [
+        str(outer.pattern) + str(inner.pattern)
+        for outer in get_resolver().url_patterns
+        if getattr(outer, "urlconf_name", None) is not None
+        and getattr(outer.urlconf_module, "__name__", "").startswith("trustmarks")
+        for inner in outer.url_patterns
+    ]
+    assert len(ours) >= 15
+    rows = [url.format(tm="TM-00142", tm_pk=1, req=1).split("?")[0].lstrip("/") for _, url, _, _ in ROWS]
+    for pattern in ours:
+        regex = re.sub(r"<int:\w+>", r"\\d+", re.sub(r"<str:\w+>", r"[^/]+", pattern.lstrip("^").rstrip("$")))
+        assert any(re.fullmatch(regex, url) for url in rows), f"{pattern} has no row in the access matrix"
