@@ -331,6 +331,14 @@ def _audit(mark: TrustMark, actor: Any, action: str, **data: Any) -> None:
     )
 
 
+def trust_mark_refusal_record(
+    *, mark: TrustMark, actor: Any, attempted: str, code: str, message: str
+) -> None:
+    """Log a refused lifecycle attempt (the services log their own; pages that refuse before
+    calling a service log through this)."""
+    _audit(mark, actor, "refused", attempted=attempted, code=code, message=message)
+
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -347,11 +355,10 @@ def _logs_refusals(action: str) -> Callable[[F], F]:
                     request = kwargs.get("request")
                     mark = kwargs.get("mark") or (request.trust_mark if request is not None else None)
                     if mark is not None:
-                        _audit(
-                            mark,
-                            kwargs.get("actor"),
-                            "refused",
-                            attempted=action,
+                        trust_mark_refusal_record(
+                            mark=mark,
+                            actor=kwargs.get("actor"),
+                            attempted=kwargs.get("action", action) if action == "request" else action,
                             code=exc.code,
                             message=exc.message,
                         )

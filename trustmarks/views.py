@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from typing import NoReturn
 
 from django.conf import settings
 from django.contrib import messages
@@ -203,15 +204,24 @@ def assessor_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _assessor_mark(request: HttpRequest, mark_id: str) -> tuple[User, TrustMark]:
+def _assessor_mark(request: HttpRequest, mark_id: str, *, attempted: str = "") -> tuple[User, TrustMark]:
     """An assessor's view of a mark: 404 for an unknown id, 403 (with the reason) for an assessor
-    with a conflict of interest: the page shows confidential reasons and review notes."""
+    with a conflict of interest: the page shows confidential reasons and review notes. A refused
+    action (``attempted``, on POST) is logged like the services' own refusals."""
     actor = require_assessor(request)
     mark = _public_mark(mark_id)
     conflict = conflict_of_interest(actor, mark.organisation)
     if conflict:
-        raise PermissionDenied(f"{conflict}, so you cannot manage its trust mark.")
+        _refuse(request, actor, mark, f"{conflict}, so you cannot manage its trust mark.", attempted)
     return actor, mark
+
+
+def _refuse(request: HttpRequest, actor: User, mark: TrustMark, message: str, attempted: str) -> NoReturn:
+    if request.method == "POST" and attempted:
+        services.trust_mark_refusal_record(
+            mark=mark, actor=actor, attempted=attempted, code="lifecycle_refused", message=message
+        )
+    raise PermissionDenied(message)
 
 
 def _refused_or_flash(request: HttpRequest, exc: DomainError) -> None:
@@ -294,7 +304,7 @@ TRANSITIONS = {
 def transition(request: HttpRequest, mark_id: str, action: str) -> HttpResponse:
     if action not in TRANSITIONS:
         raise Http404("No such action.")
-    actor, mark = _assessor_mark(request, mark_id)
+    actor, mark = _assessor_mark(request, mark_id, attempted=action)
     service, done = TRANSITIONS[action]
     form = ReasonForm(request.POST)
     if not form.is_valid():
@@ -346,10 +356,10 @@ def request_decision(request: HttpRequest, mark_id: str, request_id: int, decisi
 @assessor_required
 def review(request: HttpRequest, mark_id: str) -> HttpResponse:
     """The annual surveillance review form (a renewal needs one)."""
-    actor, mark = _assessor_mark(request, mark_id)
+    actor, mark = _assessor_mark(request, mark_id, attempted="review")
     refusal = services.lifecycle_refusal_for(actor, mark, doing="review it")
     if refusal:
-        raise PermissionDenied(refusal)
+        _refuse(request, actor, mark, refusal, "review")
     if mark.status == TrustMark.REVOKED:
         messages.error(request, f"{mark.mark_id} is revoked; it has no surveillance review.")
         return redirect("trustmarks:manage", mark_id=mark.mark_id)

@@ -483,12 +483,16 @@ def test_refusals_are_403_pages_with_the_reason_and_are_logged(client_for, make_
     )
     resp = client_for(personas.ada).post(f"/trust-marks/{mark.mark_id}/renew/", {"reason": "x"})
     assert resp.status_code == 403 and "surveillance review" in resp.content.decode()
+    resp = client_for(ivy).post(f"/trust-marks/{mark.mark_id}/suspend/", {"reason": "insider"})
+    assert resp.status_code == 403 and "Conflict of interest" in resp.content.decode()
     refusals = AuditEvent.objects.filter(action="trust_mark.refused").order_by("sequence")
     assert [(e.data["attempted"], e.data["code"], e.actor_email) for e in refusals] == [
         ("approve", "four_eyes", "ada@workflowos.example"),
         ("approve", "four_eyes", "ada@workflowos.example"),
         ("renew", "review_required", "ada@workflowos.example"),
+        ("suspend", "lifecycle_refused", "ivy@workflowos.example"),
     ]
+    assert all(e.organisation_id_ref == personas.acme.pk for e in refusals)
     assert lee.is_lead_assessor
     resp = client_for(lee).post(f"/trust-marks/{mark.mark_id}/requests/{request.pk}/approve/", {"note": "ok"})
     assert resp.status_code == 302
