@@ -148,6 +148,31 @@ def test_reviews_use_the_same_rule(personas, ivy):
     assessment_services.assessment_accept(assessment=a, actor=ivy)
 
 
+def test_the_window_is_two_calendar_years():
+    from datetime import UTC, datetime
+
+    from accounts.access import conflict_cutoff
+
+    assert conflict_cutoff(datetime(2026, 12, 3, 12, tzinfo=UTC)) == datetime(2024, 12, 3, 12, tzinfo=UTC)
+    assert conflict_cutoff(datetime(2028, 2, 29, tzinfo=UTC)) == datetime(2026, 2, 28, tzinfo=UTC)
+
+
+def test_the_review_queue_and_assign_form_treat_a_former_member_as_conflicted(personas, ivy, client_for):
+    from accounts.models import Membership
+    from accounts.services.members import membership_remove
+    from assessments.notifications import recipients
+    from assessments.selectors import assessors
+    from tests.assessments import helpers as h
+
+    membership_remove(membership=Membership.objects.get(user=ivy), actor=personas.alice)
+    a = h.applied(personas)
+    assert ivy not in assessors(exclude_organisation_id=personas.acme.pk)
+    assert ivy not in recipients(a, "assessors") and personas.ada in recipients(a, "assessors")
+    page = client_for(ivy).get("/review/?status=open").content.decode()
+    assert a.reference in page and "Your organisation" in page
+    assert f'action="/review/{a.pk}/accept/"' not in page
+
+
 def test_removal_in_the_django_admin_is_remembered_too(personas, ivy, client_for):
     from accounts.models import Membership, PastMembership
 
