@@ -10,14 +10,17 @@ Rules:
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from functools import wraps
 from typing import Any, TypeVar
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
 
-from .models import Invitation, Membership, Organisation, User
+from .models import Invitation, Membership, Organisation, PastMembership, User
 from .selectors import membership_get, memberships_of
 
 SESSION_KEY = "active_organisation_id"
@@ -87,6 +90,119 @@ def is_assessor(user: Any) -> bool:
         getattr(user, "is_authenticated", False)
         and (getattr(user, "is_assessor", False) or getattr(user, "is_staff", False))
     )
+
+
+def is_lead_assessor(user: Any) -> bool:
+    """A lead assessor may act on any trust mark (not only those they assessed) and countersign
+    another assessor's revocation or reinstatement. Platform admins count as lead assessors, as
+    they already may open and assign every review."""
+    return is_assessor(user) and bool(
+        getattr(user, "is_lead_assessor", False) or getattr(user, "is_staff", False)
+    )
+
+
+# --- conflict of interest -------------------------------------------------------------------------
+# One rule for reviews (assessments) and the trust-mark lifecycle: an assessor may not act on an
+# organisation they belong to, or belonged to in the last two years.
+
+CONFLICT_YEARS = 2
+
+
+def conflict_cutoff(now: datetime | None = None) -> datetime:
+    """The moment before which an ended membership no longer conflicts (two years ago)."""
+    now = now or timezone.now()
+    try:
+        return now.replace(year=now.year - CONFLICT_YEARS)
+    except ValueError:  # 29 February
+        return now.replace(year=now.year - CONFLICT_YEARS, day=28)
+
+
+def conflict_of_interest(user: Any, organisation: Organisation, *, now: datetime | None = None) -> str:
+    """Why ``user`` has a conflict of interest with ``organisation`` (a sentence), or ``""``."""
+    if not getattr(user, "pk", None):
+        return ""
+    if Membership.objects.filter(user=user, organisation=organisation).exists():
+        return f"Conflict of interest: you are a member of {organisation.name}"
+    ended = (
+        PastMembership.objects.filter(user=user, organisation=organisation, ended__gte=conflict_cutoff(now))
+        .order_by("-ended")
+        .values_list("ended", flat=True)
+        .first()
+    )
+    if ended is not None:
+        return (
+            f"Conflict of interest: you were a member of {organisation.name} until "
+            f"{_day(ended)}, less than {CONFLICT_YEARS} years ago"
+        )
+    return ""
+
+
+def _day(moment: datetime) -> str:
+    local = timezone.localtime(moment)
+    return f"{local.day} {local:%B %Y}"
+
+
+def is_conflicted(user: Any, organisation_id: int) -> bool:
+    """Whether ``user`` belongs, or belonged in the last two years, to the organisation."""
+    if not getattr(user, "pk", None):
+        return False
+    return (
+        Membership.objects.filter(user=user, organisation_id=organisation_id).exists()
+        or PastMembership.objects.filter(
+            user=user, organisation_id=organisation_id, ended__gte=conflict_cutoff()
+        ).exists()
+    )
+
+
+def conflicted_organisation_ids(user: Any) -> set[int]:
+    """The organisations ``user`` may not assess (two queries, for lists)."""
+    if not getattr(user, "pk", None):
+        return set()
+    current = Membership.objects.filter(user=user).values_list("organisation_id", flat=True)
+    past = PastMembership.objects.filter(user=user, ended__gte=conflict_cutoff()).values_list(
+        "organisation_id", flat=True
+    )
+    return set(current) | set(past)
+
+
+def conflicted_users(organisation_id: int) -> QuerySet[User]:
+    """The users who may not assess the organisation (a subquery-friendly queryset)."""
+    return User.objects.filter(
+        Q(memberships__organisation_id=organisation_id)
+        | Q(past_memberships__organisation_id=organisation_id, past_memberships__ended__gte=conflict_cutoff())
+    )
+
+
+# --- trust-mark lifecycle -----------------------------------------------------------------------
+# Suspend, reinstate, renew, revoke, the surveillance review and the approval of another
+# assessor's request all pass this one rule (trustmarks.services enforces it; pages use it to
+# decide what to offer).
+
+
+def lifecycle_refusal(user: Any, *, organisation: Organisation, assigned_assessor: Any, doing: str) -> str:
+    """Why ``user`` may not ``doing`` on a trust mark of ``organisation`` (a sentence), or ``""``.
+
+    Allowed: a platform assessor without a conflict of interest who is the mark's assessor
+    (``assigned_assessor``: the one who decided its assessment) or a lead assessor."""
+    if not is_assessor(user) or not getattr(user, "is_active", False):
+        return f"Only a platform assessor can {doing}."
+    conflict = conflict_of_interest(user, organisation)
+    if conflict:
+        return f"{conflict}, so you cannot {doing} for its trust mark."
+    assigned_id = getattr(assigned_assessor, "pk", None)
+    if assigned_id is not None and assigned_id == user.pk:
+        return ""
+    if is_lead_assessor(user):
+        return ""
+    who = assigned_assessor.display_name if assigned_id is not None else "nobody"
+    return f"This trust mark was assessed by {who}; only its assessor or a lead assessor can {doing}."
+
+
+def four_eyes_refusal(user: Any, *, requested_by: Any) -> str:
+    """Why ``user`` may not approve a change ``requested_by`` asked for (the same person), or ``""``."""
+    if getattr(requested_by, "pk", None) is not None and requested_by.pk == getattr(user, "pk", None):
+        return "You asked for this change: a second assessor must approve it (four eyes)."
+    return ""
 
 
 def require_assessor(request: HttpRequest) -> User:

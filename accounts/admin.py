@@ -10,7 +10,17 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpRequest
 
-from .models import ApiToken, Membership, OidcIdentity, OidcProvider, Organisation, SsoRemoval, User
+from .models import (
+    ApiToken,
+    Membership,
+    OidcIdentity,
+    OidcProvider,
+    Organisation,
+    PastMembership,
+    SsoRemoval,
+    User,
+)
+from .services.members import membership_end
 
 
 class MembershipInline(admin.TabularInline):
@@ -22,19 +32,34 @@ class MembershipInline(admin.TabularInline):
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     ordering = ["email"]
-    list_display = ["email", "name", "is_assessor", "is_staff", "is_active"]
-    list_filter = ["is_assessor", "is_staff", "is_active"]
+    list_display = ["email", "name", "is_assessor", "is_lead_assessor", "is_staff", "is_active"]
+    list_filter = ["is_assessor", "is_lead_assessor", "is_staff", "is_active"]
     search_fields = ["email", "name"]
     inlines = [MembershipInline]
     fieldsets = (
         (None, {"fields": ("email", "password", "name")}),
-        ("Platform roles", {"fields": ("is_active", "is_assessor", "is_staff", "is_superuser")}),
+        (
+            "Platform roles",
+            {"fields": ("is_active", "is_assessor", "is_lead_assessor", "is_staff", "is_superuser")},
+        ),
         ("Dates", {"fields": ("last_login", "date_joined", "email_verified")}),
     )
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("email", "password1", "password2", "is_assessor")}),
     )
     filter_horizontal = ()
+
+    def save_formset(self, request: Any, form: Any, formset: Any, change: bool) -> None:
+        # A membership deleted here still counts for the conflict-of-interest rule.
+        if formset.model is Membership:
+            instances = formset.save(commit=False)
+            for membership in formset.deleted_objects:
+                membership_end(membership=membership)
+            for instance in instances:
+                instance.save()
+            formset.save_m2m()
+            return
+        super().save_formset(request, form, formset, change)
 
 
 @admin.register(Organisation)
@@ -201,4 +226,21 @@ class OidcIdentityAdmin(admin.ModelAdmin):
     readonly_fields = ["provider", "subject", "user", "created", "last_used"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(PastMembership)
+class PastMembershipAdmin(admin.ModelAdmin):
+    """Read-only: the record the conflict-of-interest rule relies on."""
+
+    list_display = ["user", "organisation", "role", "joined", "ended"]
+    search_fields = ["user__email", "organisation__name"]
+
+    def has_add_permission(self, request: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
         return False

@@ -25,6 +25,24 @@ USERS = [
 ]
 
 
+# A lead assessor countersigns revocations and reinstatements (four eyes). Seeded by the trust-mark
+# demo, not with the personas above: as a second assessor Lee would also receive every "new
+# application" e-mail the assessment tests count.
+LEAD_ASSESSOR = ("lee@workflowos.example", "Lee Lead Assessor")
+
+
+def seed_lead_assessor(log: list[str]) -> User:
+    """The demo's lead assessor (idempotent)."""
+    email, name = LEAD_ASSESSOR
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = User.objects.create_user(
+            email, settings.DEMO_PASSWORD, name=name, is_assessor=True, is_lead_assessor=True
+        )
+        log.append(f"user {email}")
+    return user
+
+
 def seed(log: list[str]) -> None:
     orgs = {}
     for name, slug, tier in ORGANISATIONS:

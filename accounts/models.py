@@ -36,6 +36,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="Platform admin: can use the Django admin.")
     is_assessor = models.BooleanField(default=False, help_text="Platform assessor: works the review queue.")
+    is_lead_assessor = models.BooleanField(
+        default=False,
+        help_text="Lead assessor: may act on (and countersign) any trust mark, not only the ones "
+        "they assessed. Needs the assessor role too.",
+    )
     date_joined = models.DateTimeField(default=timezone.now)
     # When the address was proven. Only self-service sign-up creates an account without it (see
     # accounts/services/signup.py); every other way in vouches for the address: an invitation link
@@ -110,6 +115,25 @@ class Membership(models.Model):
     @property
     def is_admin(self) -> bool:
         return self.role == self.ADMIN
+
+
+class PastMembership(models.Model):
+    """A membership that ended (the member was removed), kept for the conflict-of-interest rule:
+    an assessor may not act on an organisation they belonged to in the last two years
+    (``accounts.access.conflict_of_interest``). Written by ``membership_remove``."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="past_memberships")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="past_memberships")
+    role = models.CharField(max_length=20, choices=Membership.ROLES, blank=True)
+    joined = models.DateTimeField(null=True, blank=True)  # unknown for removals backfilled from the log
+    ended = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-ended"]
+        indexes = [models.Index(fields=["user", "organisation", "ended"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} was in {self.organisation} until {self.ended:%Y-%m-%d}"
 
 
 class ApiToken(models.Model):

@@ -12,11 +12,17 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 
-from accounts.access import active_membership, is_assessor, require_assessor, require_membership
+from accounts.access import (
+    active_membership,
+    conflict_of_interest,
+    is_assessor,
+    is_conflicted,
+    require_assessor,
+    require_membership,
+)
 from accounts.models import User
 
 from .models import Assessment, EvidenceItem
-from .services import is_conflicted
 
 
 def _get(assessment_id: int) -> Assessment:
@@ -53,10 +59,9 @@ def assessor_may_open(user: User, a: Assessment) -> bool:
 def access_assessment_for_assessor(request: HttpRequest, assessment_id: int) -> Assessment:
     user = require_assessor(request)
     a = _get(assessment_id)
-    if is_conflicted(user, a.organisation_id):
-        raise PermissionDenied(
-            f"Conflict of interest: you are a member of {a.organisation.name}, so you cannot review its assessment."
-        )
+    conflict = conflict_of_interest(user, a.organisation)
+    if conflict:
+        raise PermissionDenied(f"{conflict}, so you cannot review its assessment.")
     if not assessor_may_open(user, a):
         raise Http404("No such assessment in your queue.")
     return a

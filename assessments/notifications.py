@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 
+from accounts.access import conflicted_users
 from accounts.emails import brand_name_of, sender_for
 from accounts.models import Membership, User
 
@@ -76,8 +77,8 @@ def _org_users(assessment: Assessment, *, admins_only: bool) -> list[User]:
 
 
 def _assessors(assessment: Assessment) -> list[User]:
-    members = Membership.objects.filter(organisation_id=assessment.organisation_id).values("user_id")
-    return list(User.objects.filter(is_active=True, is_assessor=True).exclude(pk__in=members))
+    conflicted = conflicted_users(assessment.organisation_id).values("pk")
+    return list(User.objects.filter(is_active=True, is_assessor=True).exclude(pk__in=conflicted))
 
 
 def recipients(assessment: Assessment, audience: str) -> list[User]:

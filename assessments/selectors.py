@@ -8,7 +8,8 @@ from typing import Any
 
 from django.db.models import Case, Count, DateField, F, Q, QuerySet, Value, When
 
-from accounts.models import Membership, Organisation, User
+from accounts.access import conflicted_organisation_ids, conflicted_users
+from accounts.models import Organisation, User
 from psf.rubric import EVIDENCE_TYPE_LABELS, Rubric
 from studio.models import Workflow, WorkflowVersion
 
@@ -417,7 +418,7 @@ def queue_queryset(*, user: User, filters: QueueFilters, today: date | None = No
 
 def review_queue(*, user: User, filters: QueueFilters, limit: int = 1000) -> list[QueueRow]:
     """The assessor's queue, in a constant number of queries whatever its length."""
-    own_orgs = set(Membership.objects.filter(user=user).values_list("organisation_id", flat=True))
+    own_orgs = conflicted_organisation_ids(user)  # current members and members in the last 2 years
     rows = []
     for a in queue_queryset(user=user, filters=filters)[:limit]:
         conflicted = a.organisation_id in own_orgs
@@ -466,7 +467,7 @@ def assessor_summary(*, user: User) -> dict[str, int]:
 def assessors(*, exclude_organisation_id: int | None = None) -> list[User]:
     qs = User.objects.filter(is_active=True).filter(Q(is_assessor=True) | Q(is_staff=True)).order_by("email")
     if exclude_organisation_id is not None:
-        qs = qs.exclude(memberships__organisation_id=exclude_organisation_id)
+        qs = qs.exclude(pk__in=conflicted_users(exclude_organisation_id).values("pk"))
     return list(qs)
 
 

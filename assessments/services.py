@@ -31,6 +31,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from accounts.access import conflict_of_interest, is_conflicted
 from accounts.models import Membership, Organisation, User
 from core.audit import audit_event_append
 from lib.canonical import content_hash
@@ -93,11 +94,6 @@ def _membership(user: User | None, organisation_id: int) -> Membership | None:
     return Membership.objects.filter(user=user, organisation_id=organisation_id).first()
 
 
-def is_conflicted(user: User, organisation_id: int) -> bool:
-    """An assessor who belongs to the organisation may never review it."""
-    return Membership.objects.filter(user=user, organisation_id=organisation_id).exists()
-
-
 def _require_member(
     actor: User, assessment_or_org: Assessment | Organisation, *, admin: bool, doing: str
 ) -> Membership:
@@ -121,10 +117,11 @@ def _is_assessor(user: User | None) -> bool:
 def _require_assessor(actor: User, assessment: Assessment, *, doing: str, assigned: bool = True) -> None:
     if not _is_assessor(actor):
         raise _forbidden(f"Only a platform assessor can {doing}.")
-    if is_conflicted(actor, assessment.organisation_id):
-        raise _forbidden(
-            f"Conflict of interest: you are a member of {assessment.organisation.name}, so you cannot {doing} for its assessment."
-        )
+    # The one conflict-of-interest rule (accounts.access): a current member, or a member in the
+    # last two years, never reviews the organisation.
+    conflict = conflict_of_interest(actor, assessment.organisation)
+    if conflict:
+        raise _forbidden(f"{conflict}, so you cannot {doing} for its assessment.")
     if assigned and assessment.assessor_id != actor.pk:
         who = assessment.assessor.display_name if assessment.assessor else "nobody yet"
         raise _forbidden(
@@ -746,7 +743,7 @@ def assessment_assign(*, assessment: Assessment, actor: User, assessor: User) ->
             )
         if is_conflicted(assessor, a.organisation_id):
             raise DomainError(
-                f"Conflict of interest: {assessor.display_name} is a member of {a.organisation.name} and cannot be assigned.",
+                f"Conflict of interest: {assessor.display_name} is or was recently a member of {a.organisation.name} and cannot be assigned.",
                 [ErrorItem("assessor", "conflict of interest")],
                 status=403,
                 code="conflict_of_interest",

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from .models import StatusListCredential, TrustMark, TrustMarkEvent
+from .models import LifecycleRequest, StatusListCredential, SurveillanceReview, TrustMark, TrustMarkEvent
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -44,3 +44,14 @@ class TrustMarkAdmin(ReadOnlyAdmin):
 @admin.register(StatusListCredential)
 class StatusListCredentialAdmin(ReadOnlyAdmin):
     list_display = ("purpose", "flagged", "updated")
+
+
+@admin.register(LifecycleRequest)
+class LifecycleRequestAdmin(ReadOnlyAdmin):
+    list_display = ("trust_mark", "action", "state", "requested_by", "created", "decided_by", "decided_at")
+    list_filter = ("state", "action")
+
+
+@admin.register(SurveillanceReview)
+class SurveillanceReviewAdmin(ReadOnlyAdmin):
+    list_display = ("trust_mark", "reviewer", "created", "evidence_valid", "renewed_at")

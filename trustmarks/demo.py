@@ -1,21 +1,29 @@
-"""Demo trust marks: TM-00142 active for Acme AI, TM-00143 suspended, TM-00144 revoked,
-TM-00145 expired (in a fresh database; numbers come from the sequence, which starts at 142).
+"""Demo trust marks: TM-00142 active for Acme AI, TM-00143 suspended (ada has asked to reinstate
+it; the request waits for a second assessor), TM-00144 revoked (asked by ada, approved by the lead
+assessor lee@workflowos.example), TM-00145 expired (in a fresh database; numbers come from the
+sequence, which starts at 142).
 
 Idempotent: an organisation that already holds a mark is left alone.
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.utils import timezone
 
+from accounts.demo import seed_lead_assessor
 from accounts.models import Organisation, User
 from assessments.models import Assessment
 from psf.selectors import rubric_version_current
 
-from .models import TrustMark
-from .services import trust_mark_revoke, trust_mark_suspend, trust_marks_expire
+from .models import TrustMark, TrustMarkEvent
+from .services import (
+    trust_mark_request_reinstate,
+    trust_mark_revoke,
+    trust_mark_suspend,
+    trust_marks_expire,
+)
 
 # slug, name, size tier, days since issue, what happens next, domain scores PSF-1..8
 DEMO_MARKS = [
@@ -31,11 +39,14 @@ DEMO_MARKS = [
     ),
     ("hooli", "Hooli", "enterprise", 400, "", (3.8, 3.5, 3.3, 3.6, 3.2, 3.4, 3.0, 3.1)),
 ]
+CHANGED_DAYS_AGO = {"suspend": 12, "revoke": 30}
 REASONS = {
     "suspend": "Surveillance review: the human-review queue for refunds was switched off in production "
     "(PSF-6). Suspended until the organisation shows it running again.",
     "revoke": "The organisation withdrew the assessed AI triage service and did not answer the "
     "surveillance review within 30 days.",
+    "reinstate": "Initech sent screenshots and queue metrics showing the refund review queue running "
+    "again since Monday.",
 }
 
 
@@ -72,6 +83,18 @@ def _passed_assessment(
     )
 
 
+def _backdate_events(mark: TrustMark, *, issued_on: date, changed_days_ago: int = 0) -> None:
+    """Give the demo history plausible dates (the audit log keeps the real times)."""
+    now = timezone.now()
+    issued_at = datetime.combine(issued_on, time(9, 30), tzinfo=UTC)
+    mark.events.filter(action=TrustMarkEvent.ISSUED).update(created=issued_at)
+    if changed_days_ago:
+        when = now - timedelta(days=changed_days_ago)
+        mark.events.exclude(action=TrustMarkEvent.ISSUED).update(created=when)
+        TrustMark.objects.filter(pk=mark.pk).update(status_changed_at=when)
+        mark.requests.filter(state="approved").update(created=when - timedelta(hours=20), decided_at=when)
+
+
 def _backdate(mark: TrustMark, *, issued_on: date) -> None:
     """Move a freshly issued demo mark's validity into the past and re-sign its credential."""
     from .services import REVIEW_LEAD_DAYS, _forget_answer, _sign_credential, add_one_year
@@ -85,15 +108,17 @@ def _backdate(mark: TrustMark, *, issued_on: date) -> None:
     mark.save(
         update_fields=["issued", "last_review", "expires", "next_review", "credential_jwt", "credential_kid"]
     )
+    _backdate_events(mark, issued_on=issued_on)
     _forget_answer(mark)
 
 
 def seed(log: list[str]) -> None:
     from .services import trust_mark_issue
 
-    assessor = User.objects.filter(is_assessor=True).order_by("pk").first()
+    assessor = User.objects.filter(is_assessor=True, is_lead_assessor=False).order_by("pk").first()
     if assessor is None or rubric_version_current() is None:
         return
+    lead = seed_lead_assessor(log)
     today = timezone.localdate()
     for slug, name, tier, days_ago, then, values in DEMO_MARKS:
         org, _ = Organisation.objects.get_or_create(slug=slug, defaults={"name": name, "size_tier": tier})
@@ -109,8 +134,17 @@ def seed(log: list[str]) -> None:
             assessment=assessment, actor=assessor, issued_on=today - timedelta(days=days_ago)
         )
         if then == "suspend":
-            trust_mark_suspend(mark=mark, actor=assessor, reason=REASONS[then])
+            mark = trust_mark_suspend(mark=mark, actor=assessor, reason=REASONS[then])
+            trust_mark_request_reinstate(mark=mark, actor=assessor, reason=REASONS["reinstate"])
         elif then == "revoke":
-            trust_mark_revoke(mark=mark, actor=assessor, reason=REASONS[then])
+            mark = trust_mark_revoke(mark=mark, actor=assessor, reason=REASONS[then], approver=lead)
+        _backdate_events(mark, issued_on=mark.issued, changed_days_ago=CHANGED_DAYS_AGO.get(then, 0))
         log.append(f"trust mark {mark.mark_id} ({name})")
     trust_marks_expire(today=today)
+    # The expiry task records an expiry when it runs; in the demo it "ran" the day after expiry.
+    for event in TrustMarkEvent.objects.filter(
+        action=TrustMarkEvent.EXPIRED, trust_mark__organisation__slug__in=[row[0] for row in DEMO_MARKS]
+    ).select_related("trust_mark"):
+        ran = datetime.combine(event.trust_mark.expires + timedelta(days=1), time(0, 5), tzinfo=UTC)
+        if event.created > ran:
+            TrustMarkEvent.objects.filter(pk=event.pk).update(created=ran)

@@ -141,6 +141,74 @@ class TrustMarkEvent(models.Model):
         return f"{self.trust_mark.mark_id} {self.action}"
 
 
+class LifecycleRequest(models.Model):
+    """A revocation or reinstatement one assessor asked for, waiting for a second assessor (four
+    eyes). The mark's status, the status lists and the public log change only on approval."""
+
+    REVOKE, REINSTATE = "revoke", "reinstate"
+    ACTIONS = [(REVOKE, "Revoke"), (REINSTATE, "Reinstate")]
+    PENDING, APPROVED, REJECTED, WITHDRAWN = "pending", "approved", "rejected", "withdrawn"
+    STATES = [(PENDING, "Pending"), (APPROVED, "Approved"), (REJECTED, "Rejected"), (WITHDRAWN, "Withdrawn")]
+
+    trust_mark = models.ForeignKey(TrustMark, on_delete=models.CASCADE, related_name="requests")
+    action = models.CharField(max_length=12, choices=ACTIONS)
+    reason = models.TextField(max_length=2000)  # confidential, like TrustMarkEvent.reason
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created = models.DateTimeField(default=timezone.now)
+    state = models.CharField(max_length=12, choices=STATES, default=PENDING, db_index=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True, max_length=2000)
+    # The status change the approval made.
+    event = models.OneToOneField(
+        TrustMarkEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="request"
+    )
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        constraints = [
+            # One open request per mark: a second would race the first.
+            models.UniqueConstraint(
+                fields=["trust_mark"],
+                condition=models.Q(state="pending"),
+                name="one_pending_request_per_mark",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.trust_mark.mark_id} {self.action} ({self.state})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.state == self.PENDING
+
+
+class SurveillanceReview(models.Model):
+    """The annual surveillance review of a mark: is the evidence still valid, are the domain
+    scores confirmed or changed. A renewal needs one completed since the mark's last review."""
+
+    trust_mark = models.ForeignKey(TrustMark, on_delete=models.CASCADE, related_name="reviews")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created = models.DateTimeField(default=timezone.now)
+    evidence_valid = models.BooleanField()
+    scores = models.JSONField(default=dict)  # the domain scores after the review
+    changed = models.JSONField(default=list)  # the domains whose score changed
+    notes = models.TextField(max_length=4000)  # confidential
+    renewed_at = models.DateTimeField(null=True, blank=True)  # the renewal that used it
+
+    class Meta:
+        ordering = ["-created", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.trust_mark.mark_id} review {self.created:%Y-%m-%d}"
+
+
 class StatusListCredential(models.Model):
     """The signed Bitstring Status List last published for one purpose (revocation, suspension).
 

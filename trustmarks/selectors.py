@@ -4,6 +4,7 @@ organisations and assessors see."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -14,7 +15,7 @@ from django.utils.html import escape
 
 from accounts.models import Organisation
 
-from .models import StatusListCredential, TrustMark
+from .models import LifecycleRequest, StatusListCredential, TrustMark, TrustMarkEvent
 from .signing import public_url
 
 MARK_ID_RE = re.compile(r"TM-([0-9]{5})", re.ASCII | re.IGNORECASE)  # tm-00142 is TM-00142
@@ -58,6 +59,15 @@ def trust_marks_list(*, status: str | None = None, today: date | None = None) ->
     return marks
 
 
+def lifecycle_requests_pending() -> list[LifecycleRequest]:
+    """Revocations and reinstatements waiting for a second assessor, oldest first."""
+    return list(
+        LifecycleRequest.objects.filter(state=LifecycleRequest.PENDING)
+        .select_related("trust_mark", "requested_by")
+        .order_by("created", "id")
+    )
+
+
 def trust_marks_review_due(*, today: date | None = None) -> list[TrustMark]:
     """Marks whose annual surveillance review is due (from 60 days before expiry), soonest first.
 
@@ -69,6 +79,55 @@ def trust_marks_review_due(*, today: date | None = None) -> list[TrustMark]:
         | Q(status=TrustMark.EXPIRED, expires__gte=today - timedelta(days=60))
     )
     return list(marks.select_related("organisation").order_by("next_review", "number"))
+
+
+PUBLIC_HISTORY_WORDS = {
+    TrustMarkEvent.ISSUED: "Issued",
+    TrustMarkEvent.SUSPENDED: "Suspended",
+    TrustMarkEvent.REINSTATED: "Reinstated",
+    TrustMarkEvent.REVOKED: "Revoked",
+    TrustMarkEvent.RENEWED: "Renewed",
+    TrustMarkEvent.EXPIRED: "Expired",
+}
+
+
+@dataclass(frozen=True)
+class PublicHistoryEntry:
+    """One status change as the public sees it: when and what, never why or who."""
+
+    day: date
+    kind: str
+    label: str
+
+
+def trust_mark_public_history(*, mark: TrustMark, today: date | None = None) -> list[PublicHistoryEntry]:
+    """The mark's status history for the public record, oldest first: dates and kinds only.
+
+    Only the action and the date are read, so a confidential reason or an assessor's name cannot
+    reach the page. An expiry the periodic task has not recorded yet is shown from the day after
+    the last valid day, as the verify API already reports it.
+    """
+    rows = (
+        TrustMarkEvent.objects.filter(trust_mark=mark)
+        .order_by("created", "id")
+        .values_list("action", "created")
+    )
+    entries = [
+        PublicHistoryEntry(
+            timezone.localtime(created).date(), action, PUBLIC_HISTORY_WORDS.get(action, action)
+        )
+        for action, created in rows
+    ]
+    today = today or timezone.localdate()
+    if (
+        mark.effective_status(today) == TrustMark.EXPIRED
+        and mark.status != TrustMark.EXPIRED
+        and (not entries or entries[-1].kind != TrustMarkEvent.EXPIRED)
+    ):
+        entries.append(
+            PublicHistoryEntry(mark.expires + timedelta(days=1), TrustMarkEvent.EXPIRED, "Expired")
+        )
+    return entries
 
 
 def mark_urls(mark: TrustMark) -> dict[str, str]:

@@ -1,5 +1,7 @@
-"""Trust-mark writes: issue on a pass; suspend, reinstate, revoke and renew by an assessor with a
-written reason; expire automatically; publish the signed status lists.
+"""Trust-mark writes: issue on a pass; suspend, reinstate, revoke and renew under the lifecycle
+rules (no conflict of interest; the mark's assessor or a lead assessor; revoke and reinstate need a
+second assessor's approval; renew needs a surveillance review), each with a written reason; expire
+automatically; publish the signed status lists.
 
 Every change locks the mark (and both status lists, so two changes never publish lists that miss
 each other's flip), appends an event to the public ``trustmarks`` audit chain and forgets the
@@ -8,10 +10,12 @@ cached verification answer once the transaction commits.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import uuid
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -19,7 +23,7 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.access import is_assessor
+from accounts.access import conflict_of_interest, four_eyes_refusal, is_assessor, lifecycle_refusal
 from assessments.models import Assessment
 from core.audit import audit_event_append
 from lib.errors import DomainError, ErrorItem
@@ -31,7 +35,9 @@ from trustmarks.credentials import StatusRef, build_credential, sign_credential
 from .models import (
     FIRST_NUMBER,
     MAX_NUMBER,
+    LifecycleRequest,
     StatusListCredential,
+    SurveillanceReview,
     TrustMark,
     TrustMarkEvent,
     TrustMarkSequence,
@@ -278,64 +284,398 @@ def _refuse(mark: TrustMark, status: str, what: str) -> DomainError:
     return DomainError(f"{mark.mark_id} is {status}; {what}.", status=409, code="invalid_transition")
 
 
+# --- the lifecycle rules ---------------------------------------------------------------------------
+# Who may act: the one rule of accounts.access (a platform assessor without a conflict of interest,
+# who assessed the mark or is a lead assessor). Revoke and reinstate take two assessors: one asks
+# (a pending LifecycleRequest), a second approves, and only then does the status change. Renewal
+# needs a completed surveillance review. Every refusal is a 403 naming the reason, and is logged.
+
+
+def mark_assessor(mark: TrustMark) -> Any:
+    """The assessor a mark is assigned to: the one who decided its assessment."""
+    assessment = mark.assessment
+    return assessment.decided_by or assessment.assessor
+
+
+def lifecycle_refusal_for(actor: Any, mark: TrustMark, *, doing: str) -> str:
+    """Why ``actor`` may not ``doing`` on ``mark`` (a sentence), or ``""`` (pages use it to decide
+    what to offer; the services below enforce it)."""
+    return lifecycle_refusal(
+        actor, organisation=mark.organisation, assigned_assessor=mark_assessor(mark), doing=doing
+    )
+
+
+class LifecycleRefused(DomainError):
+    """A lifecycle action refused by a rule (conflict, assignment, four eyes, review missing)."""
+
+
+def _refused(message: str, code: str) -> LifecycleRefused:
+    return LifecycleRefused(message, status=403, code=code)
+
+
+def _require_lifecycle(actor: Any, mark: TrustMark, *, doing: str) -> None:
+    refusal = lifecycle_refusal_for(actor, mark, doing=doing)
+    if refusal:
+        raise _refused(refusal, "lifecycle_refused")
+
+
+def _audit(mark: TrustMark, actor: Any, action: str, **data: Any) -> None:
+    """An internal audit event (the private chain): requests, decisions, reviews, refusals."""
+    audit_event_append(
+        action=f"trust_mark.{action}",
+        object_type="trust_mark",
+        object_id=mark.mark_id,
+        actor_email=getattr(actor, "email", "") or "",
+        organisation_id=mark.organisation_id,
+        data={"mark": mark.mark_id, **data},
+    )
+
+
+def trust_mark_refusal_record(
+    *, mark: TrustMark, actor: Any, attempted: str, code: str, message: str
+) -> None:
+    """Log a refused lifecycle attempt (the services log their own; pages that refuse before
+    calling a service log through this)."""
+    _audit(mark, actor, "refused", attempted=attempted, code=code, message=message)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _logs_refusals(action: str) -> Callable[[F], F]:
+    """Log every refused attempt (403) after its transaction rolled back, then re-raise."""
+
+    def decorator(service: F) -> F:
+        @functools.wraps(service)
+        def wrapper(**kwargs: Any) -> Any:
+            try:
+                return service(**kwargs)
+            except DomainError as exc:
+                if exc.status == 403:
+                    request = kwargs.get("request")
+                    mark = kwargs.get("mark") or (request.trust_mark if request is not None else None)
+                    if mark is not None:
+                        trust_mark_refusal_record(
+                            mark=mark,
+                            actor=kwargs.get("actor"),
+                            attempted=kwargs.get("action", action) if action == "request" else action,
+                            code=exc.code,
+                            message=exc.message,
+                        )
+                raise
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorator
+
+
+def _check_transition(mark: TrustMark, action: str) -> None:
+    """409 unless ``action`` can apply to the mark's current status."""
+    status = mark.effective_status()
+    if action == TrustMarkEvent.SUSPENDED and status != TrustMark.ACTIVE:
+        raise _refuse(mark, status, "only an active mark can be suspended")
+    if action in (TrustMarkEvent.REINSTATED, LifecycleRequest.REINSTATE) and status != TrustMark.SUSPENDED:
+        raise _refuse(mark, status, "only a suspended mark can be reinstated")
+    if action in (TrustMarkEvent.REVOKED, LifecycleRequest.REVOKE) and mark.status == TrustMark.REVOKED:
+        raise _refuse(mark, TrustMark.REVOKED, "it cannot be revoked twice")
+    if action == TrustMarkEvent.RENEWED and (
+        status not in (TrustMark.ACTIVE, TrustMark.EXPIRED) or mark.status == TrustMark.REVOKED
+    ):
+        raise _refuse(mark, status, "reinstate a suspended mark first; a revoked mark cannot be renewed")
+
+
+# --- suspend (one assessor) -----------------------------------------------------------------------
+
+
+@_logs_refusals("suspend")
 @transaction.atomic
 def trust_mark_suspend(*, mark: TrustMark, actor: Any, reason: str) -> TrustMark:
-    """Suspend an active mark (it stops verifying; the suspension bit is set)."""
-    _require_assessor(actor)
+    """Suspend an active mark (it stops verifying; the suspension bit is set).
+
+    One assessor is enough: a suspension protects relying parties at once and is undone only by
+    a four-eyes reinstatement."""
+    _require_lifecycle(actor, mark, doing="suspend it")
     reason = _clean_reason(reason)
     mark = _lock(mark)
-    status = mark.effective_status()
-    if status != TrustMark.ACTIVE:
-        raise _refuse(mark, status, "only an active mark can be suspended")
+    _check_transition(mark, TrustMarkEvent.SUSPENDED)
     return _change(mark, to=TrustMark.SUSPENDED, action=TrustMarkEvent.SUSPENDED, actor=actor, reason=reason)
 
 
+# --- revoke and reinstate (four eyes) -------------------------------------------------------------
+
+REQUEST_DOING = {
+    LifecycleRequest.REVOKE: "ask to revoke it",
+    LifecycleRequest.REINSTATE: "ask to reinstate it",
+}
+APPLY = {
+    LifecycleRequest.REVOKE: (TrustMark.REVOKED, TrustMarkEvent.REVOKED),
+    LifecycleRequest.REINSTATE: (TrustMark.ACTIVE, TrustMarkEvent.REINSTATED),
+}
+
+
+@_logs_refusals("request")
 @transaction.atomic
-def trust_mark_reinstate(*, mark: TrustMark, actor: Any, reason: str) -> TrustMark:
-    """Lift a suspension before expiry (the suspension bit is cleared)."""
-    _require_assessor(actor)
+def trust_mark_change_request(*, mark: TrustMark, actor: Any, action: str, reason: str) -> LifecycleRequest:
+    """Ask for a revocation or a reinstatement; nothing public changes until a second assessor
+    approves it (``trust_mark_request_approve``). One pending request per mark."""
+    if action not in REQUEST_DOING:
+        raise DomainError(f"Unknown change {action!r}.", status=404, code="not_found")
+    _require_lifecycle(actor, mark, doing=REQUEST_DOING[action])
     reason = _clean_reason(reason)
     mark = _lock(mark)
-    status = mark.effective_status()
-    if status != TrustMark.SUSPENDED:
-        raise _refuse(mark, status, "only a suspended mark can be reinstated")
-    return _change(mark, to=TrustMark.ACTIVE, action=TrustMarkEvent.REINSTATED, actor=actor, reason=reason)
+    _check_transition(mark, action)
+    pending = mark.requests.filter(state=LifecycleRequest.PENDING).select_related("requested_by").first()
+    if pending is not None:
+        who = pending.requested_by.display_name if pending.requested_by else "someone"
+        raise DomainError(
+            f"{mark.mark_id} already has a pending request ({pending.get_action_display().lower()}, "
+            f"asked by {who}): approve, reject or withdraw it first.",
+            status=409,
+            code="request_pending",
+        )
+    request = LifecycleRequest.objects.create(
+        trust_mark=mark, action=action, reason=reason, requested_by=actor, created=timezone.now()
+    )
+    _audit(mark, actor, "change_requested", request=request.pk, change=action, reason_sha256=_sha256(reason))
+    return request
 
 
+def trust_mark_request_revoke(*, mark: TrustMark, actor: Any, reason: str) -> LifecycleRequest:
+    """Ask for a revocation (a second assessor must approve it)."""
+    return trust_mark_change_request(mark=mark, actor=actor, action=LifecycleRequest.REVOKE, reason=reason)
+
+
+def trust_mark_request_reinstate(*, mark: TrustMark, actor: Any, reason: str) -> LifecycleRequest:
+    """Ask for a reinstatement (a second assessor must approve it)."""
+    return trust_mark_change_request(mark=mark, actor=actor, action=LifecycleRequest.REINSTATE, reason=reason)
+
+
+def _lock_request(request: LifecycleRequest) -> tuple[TrustMark, LifecycleRequest]:
+    mark = _lock(request.trust_mark)
+    locked = LifecycleRequest.objects.select_for_update().select_related("requested_by").get(pk=request.pk)
+    if locked.state != LifecycleRequest.PENDING:
+        raise DomainError(
+            f"This request was already {locked.get_state_display().lower()}.",
+            status=409,
+            code="request_decided",
+        )
+    return mark, locked
+
+
+def approval_refusal_for(actor: Any, request: LifecycleRequest) -> str:
+    """Why ``actor`` may not approve ``request`` (a sentence), or ``""``: not the requester, and
+    the same lifecycle rule as the requester (no conflict; the mark's assessor or a lead)."""
+    return four_eyes_refusal(actor, requested_by=request.requested_by) or lifecycle_refusal_for(
+        actor, request.trust_mark, doing=f"approve its {request.get_action_display().lower()}"
+    )
+
+
+@_logs_refusals("approve")
 @transaction.atomic
-def trust_mark_revoke(*, mark: TrustMark, actor: Any, reason: str) -> TrustMark:
-    """Revoke a mark for good (the revocation bit is set; there is no way back)."""
-    _require_assessor(actor)
-    reason = _clean_reason(reason)
+def trust_mark_request_approve(*, request: LifecycleRequest, actor: Any, note: str = "") -> TrustMark:
+    """A second assessor approves a pending revocation or reinstatement: the status changes now
+    (status lists, public log, cached answers), recorded with the approver as its actor."""
+    refusal = approval_refusal_for(actor, request)
+    if refusal:
+        raise _refused(
+            refusal,
+            "four_eyes" if request.requested_by_id == getattr(actor, "pk", None) else "lifecycle_refused",
+        )
+    mark, request = _lock_request(request)
+    _check_transition(mark, request.action)
+    to, action = APPLY[request.action]
+    mark = _change(mark, to=to, action=action, actor=actor, reason=request.reason)
+    request.state = LifecycleRequest.APPROVED
+    request.decided_by = actor
+    request.decided_at = timezone.now()
+    request.decision_note = (note or "").strip()[:MAX_REASON]
+    request.event = mark.events.order_by("-created", "-id").first()
+    request.save(update_fields=["state", "decided_by", "decided_at", "decision_note", "event"])
+    _audit(
+        mark,
+        actor,
+        "change_approved",
+        request=request.pk,
+        change=request.action,
+        requested_by=request.requested_by.email if request.requested_by else "",
+    )
+    return mark
+
+
+@_logs_refusals("reject")
+@transaction.atomic
+def trust_mark_request_reject(*, request: LifecycleRequest, actor: Any, note: str = "") -> LifecycleRequest:
+    """Reject a pending request (a second assessor, under the approval rule) or withdraw it (the
+    assessor who asked). Nothing public changes."""
+    withdrawing = request.requested_by_id is not None and request.requested_by_id == getattr(
+        actor, "pk", None
+    )
+    if withdrawing:
+        if not is_assessor(actor):
+            raise _refused("Only a platform assessor can do this.", "lifecycle_refused")
+    else:
+        refusal = lifecycle_refusal_for(
+            actor, request.trust_mark, doing=f"reject its {request.get_action_display().lower()}"
+        )
+        if refusal:
+            raise _refused(refusal, "lifecycle_refused")
+    mark, request = _lock_request(request)
+    request.state = LifecycleRequest.WITHDRAWN if withdrawing else LifecycleRequest.REJECTED
+    request.decided_by = actor
+    request.decided_at = timezone.now()
+    request.decision_note = (note or "").strip()[:MAX_REASON]
+    request.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
+    _audit(
+        mark,
+        actor,
+        "change_withdrawn" if withdrawing else "change_rejected",
+        request=request.pk,
+        change=request.action,
+        note_sha256=_sha256(request.decision_note) if request.decision_note else "",
+    )
+    return request
+
+
+def trust_mark_revoke(*, mark: TrustMark, actor: Any, reason: str, approver: Any) -> TrustMark:
+    """Revoke with four eyes in one call (demo seeding, tests): ``actor`` asks, ``approver`` approves."""
+    request = trust_mark_request_revoke(mark=mark, actor=actor, reason=reason)
+    return trust_mark_request_approve(request=request, actor=approver)
+
+
+def trust_mark_reinstate(*, mark: TrustMark, actor: Any, reason: str, approver: Any) -> TrustMark:
+    """Reinstate with four eyes in one call (demo seeding, tests): ``actor`` asks, ``approver`` approves."""
+    request = trust_mark_request_reinstate(mark=mark, actor=actor, reason=reason)
+    return trust_mark_request_approve(request=request, actor=approver)
+
+
+# --- surveillance review and renewal --------------------------------------------------------------
+
+
+def _review_scores(mark: TrustMark, scores: dict[str, Any]) -> dict[str, float]:
+    codes = list(mark.scores)
+    errors = []
+    clean: dict[str, float] = {}
+    for code in codes:
+        raw: Any = (scores or {}).get(code)
+        try:
+            value = round(float(raw), 1)
+        except (TypeError, ValueError):
+            errors.append(ErrorItem(f"score_{code}", "Enter a score from 0 to 5."))
+            continue
+        if not 0 <= value <= 5:
+            errors.append(ErrorItem(f"score_{code}", "Enter a score from 0 to 5."))
+            continue
+        clean[code] = value
+    if errors:
+        raise DomainError("Confirm or correct every domain score (0 to 5).", errors)
+    return clean
+
+
+@_logs_refusals("review")
+@transaction.atomic
+def trust_mark_review(
+    *, mark: TrustMark, actor: Any, evidence_valid: bool, scores: dict[str, Any], notes: str
+) -> SurveillanceReview:
+    """Record the annual surveillance review: whether the evidence is still valid, and each domain
+    score confirmed or changed. Same rule as every lifecycle action; a renewal needs one."""
+    _require_lifecycle(actor, mark, doing="review it")
+    notes = (notes or "").strip()
+    if not notes:
+        raise DomainError("Write the review notes.", [ErrorItem("notes", "This field is required.")])
+    if len(notes) > 4000:
+        raise DomainError("Keep the notes under 4000 characters.", [ErrorItem("notes", "Too long.")])
     mark = _lock(mark)
     if mark.status == TrustMark.REVOKED:
-        raise _refuse(mark, TrustMark.REVOKED, "it cannot be revoked twice")
-    return _change(mark, to=TrustMark.REVOKED, action=TrustMarkEvent.REVOKED, actor=actor, reason=reason)
+        raise _refuse(mark, TrustMark.REVOKED, "a revoked mark has no surveillance review")
+    clean = _review_scores(mark, scores)
+    changed = [code for code, value in clean.items() if float(mark.scores.get(code, -1)) != value]
+    review = SurveillanceReview.objects.create(
+        trust_mark=mark,
+        reviewer=actor,
+        created=timezone.now(),
+        evidence_valid=bool(evidence_valid),
+        scores=clean,
+        changed=changed,
+        notes=notes,
+    )
+    _audit(
+        mark,
+        actor,
+        "surveillance_reviewed",
+        review=review.pk,
+        evidence_valid=review.evidence_valid,
+        changed=changed,
+        scores=clean,
+        notes_sha256=_sha256(notes),
+    )
+    return review
 
 
+def renewal_review(mark: TrustMark) -> SurveillanceReview | None:
+    """The completed surveillance review a renewal would use: the latest one, if no renewal used it."""
+    latest = mark.reviews.select_related("reviewer").order_by("-created", "-id").first()
+    return latest if latest is not None and latest.renewed_at is None else None
+
+
+def renewal_refusal(mark: TrustMark) -> str:
+    """Why the mark cannot be renewed yet for want of a passing surveillance review, or ``""``."""
+    review = renewal_review(mark)
+    if review is None:
+        return f"Renewing {mark.mark_id} needs a completed surveillance review: complete it first."
+    day = timezone.localtime(review.created).date().isoformat()
+    if not review.evidence_valid:
+        return f"The surveillance review of {day} found the evidence no longer valid: {mark.mark_id} cannot be renewed."
+    conflict = conflict_of_interest(review.reviewer, mark.organisation) if review.reviewer else "no reviewer"
+    if conflict:
+        return f"The surveillance review of {day} was made by an assessor with a conflict of interest: review it again."
+    passed, reasons = rubric_of(mark.rubric_version).pass_rule.evaluate(review.scores)
+    if not passed:
+        return (
+            f"The surveillance review of {day} does not meet the pass rule ({'; '.join(reasons)}): "
+            f"{mark.mark_id} cannot be renewed."
+        )
+    return ""
+
+
+@_logs_refusals("renew")
 @transaction.atomic
 def trust_mark_renew(*, mark: TrustMark, actor: Any, reason: str) -> TrustMark:
-    """Start a new validity period after a passed surveillance review.
+    """Start a new validity period after a completed, passing surveillance review.
 
     The new period runs from today to one year after the current expiry (or after today, when
-    the mark has already expired), so renewing early loses no time. A new credential is signed
-    for it; the mark keeps its number, its status-list indexes and its badge URLs.
+    the mark has already expired), so renewing early loses no time. The review's scores become
+    the mark's, and a new credential is signed for it; the mark keeps its number, its status-list
+    indexes and its badge URLs.
     """
-    _require_assessor(actor)
+    _require_lifecycle(actor, mark, doing="renew it")
     reason = _clean_reason(reason)
     mark = _lock(mark)
-    status = mark.effective_status()
-    if status not in (TrustMark.ACTIVE, TrustMark.EXPIRED) or mark.status == TrustMark.REVOKED:
-        raise _refuse(mark, status, "reinstate a suspended mark first; a revoked mark cannot be renewed")
+    _check_transition(mark, TrustMarkEvent.RENEWED)
+    refusal = renewal_refusal(mark)
+    if refusal:
+        raise _refused(refusal, "review_required")
+    review = renewal_review(mark)
+    assert review is not None
     today = timezone.localdate()
     mark.issued = today
     mark.expires = add_one_year(max(mark.expires, today))
-    mark.last_review = today
+    mark.last_review = timezone.localtime(review.created).date()
     mark.next_review = mark.expires - timedelta(days=REVIEW_LEAD_DAYS)
+    mark.scores = dict(review.scores)
     mark.credential_jwt, mark.credential_kid = _sign_credential(mark)
     mark.save(
-        update_fields=["issued", "expires", "last_review", "next_review", "credential_jwt", "credential_kid"]
+        update_fields=[
+            "issued",
+            "expires",
+            "last_review",
+            "next_review",
+            "scores",
+            "credential_jwt",
+            "credential_kid",
+        ]
     )
+    review.renewed_at = timezone.now()
+    review.save(update_fields=["renewed_at"])
     return _change(mark, to=TrustMark.ACTIVE, action=TrustMarkEvent.RENEWED, actor=actor, reason=reason)
 
 

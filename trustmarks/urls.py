@@ -15,5 +15,11 @@ urlpatterns = [
     path("trust-marks/<str:mark_id>/credential.jwt", views.credential, name="credential"),
     path("trust-marks/", views.assessor_list, name="assessor_list"),
     path("trust-marks/<str:mark_id>/", views.manage, name="manage"),
+    path("trust-marks/<str:mark_id>/review/", views.review, name="review"),
+    path(
+        "trust-marks/<str:mark_id>/requests/<int:request_id>/<str:decision>/",
+        views.request_decision,
+        name="request_decision",
+    ),
     path("trust-marks/<str:mark_id>/<str:action>/", views.transition, name="transition"),
 ]

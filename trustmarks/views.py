@@ -5,30 +5,35 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+from typing import NoReturn
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import assessor_required, require_assessor
+from accounts.access import assessor_required, conflict_of_interest, require_assessor
 from accounts.branding import Branding, branding_for
+from accounts.models import User
 from lib.errors import DomainError
 from psf.selectors import rubric_of
 from trustmarks import badges, services
 from trustmarks.credentials import MEDIA_TYPE as VC_JWT_MEDIA_TYPE
 
 from .api.views import etag_for, etag_matches
-from .forms import ReasonForm
-from .models import TrustMark
+from .forms import DecisionForm, ReasonForm, SurveillanceReviewForm
+from .models import LifecycleRequest, TrustMark
 from .selectors import (
     STATUS_WORDS,
     embed_snippet,
+    lifecycle_requests_pending,
     mark_urls,
     trust_mark_get,
+    trust_mark_public_history,
     trust_marks_list,
     trust_marks_review_due,
 )
@@ -93,6 +98,7 @@ def record(request: HttpRequest, mark_id: str) -> HttpResponse:
         "jwks_url": public_url("/.well-known/jwks.json"),
         "verify_api_url": public_url(f"/api/certify/trust-mark/verify?id={mark.mark_id}"),
         "log_head_url": public_url("/api/certify/log/head"),
+        "history": trust_mark_public_history(mark=mark, today=today),
     }
     response = render(request, "trustmarks/record.html", context)
     if status != TrustMark.ACTIVE:
@@ -213,24 +219,65 @@ def assessor_list(request: HttpRequest) -> HttpResponse:
             "status": status,
             "statuses": TrustMark.STATUSES,
             "review_due": trust_marks_review_due(today=today),
+            "pending": lifecycle_requests_pending(),
             "pills": STATUS_PILL,
             "today": today,
         },
     )
 
 
+def _assessor_mark(request: HttpRequest, mark_id: str, *, attempted: str = "") -> tuple[User, TrustMark]:
+    """An assessor's view of a mark: 404 for an unknown id, 403 (with the reason) for an assessor
+    with a conflict of interest: the page shows confidential reasons and review notes. A refused
+    action (``attempted``, on POST) is logged like the services' own refusals."""
+    actor = require_assessor(request)
+    mark = _public_mark(mark_id)
+    conflict = conflict_of_interest(actor, mark.organisation)
+    if conflict:
+        _refuse(request, actor, mark, f"{conflict}, so you cannot manage its trust mark.", attempted)
+    return actor, mark
+
+
+def _refuse(request: HttpRequest, actor: User, mark: TrustMark, message: str, attempted: str) -> NoReturn:
+    if request.method == "POST" and attempted:
+        services.trust_mark_refusal_record(
+            mark=mark, actor=actor, attempted=attempted, code="lifecycle_refused", message=message
+        )
+    raise PermissionDenied(message)
+
+
+def _refused_or_flash(request: HttpRequest, exc: DomainError) -> None:
+    """A rule's refusal is a 403 page naming the reason; anything else (a missing reason, a state
+    that changed meanwhile) goes back to the page as a message."""
+    if exc.status == 403:
+        raise PermissionDenied(exc.message)
+    messages.error(request, exc.message)
+
+
+ACTION_DOING = {
+    "suspend": "suspend it",
+    "reinstate": "ask to reinstate it",
+    "revoke": "ask to revoke it",
+    "renew": "renew it",
+}
+
+
 @require_GET
 @assessor_required
 def manage(request: HttpRequest, mark_id: str) -> HttpResponse:
-    mark = _public_mark(mark_id)
+    actor, mark = _assessor_mark(request, mark_id)
     today = timezone.localdate()
     status = mark.effective_status(today)
-    actions = {
+    pending = mark.requests.filter(state=LifecycleRequest.PENDING).select_related("requested_by").first()
+    by_state = {
         "suspend": status == TrustMark.ACTIVE,
-        "reinstate": status == TrustMark.SUSPENDED,
-        "revoke": mark.status != TrustMark.REVOKED,
+        "reinstate": status == TrustMark.SUSPENDED and pending is None,
+        "revoke": mark.status != TrustMark.REVOKED and pending is None,
         "renew": status in (TrustMark.ACTIVE, TrustMark.EXPIRED) and mark.status != TrustMark.REVOKED,
     }
+    rule = services.lifecycle_refusal_for(actor, mark, doing="act on it")
+    renew_blocked = services.renewal_refusal(mark) if by_state["renew"] else ""
+    actions = [name for name, allowed in by_state.items() if allowed]
     return render(
         request,
         "trustmarks/manage.html",
@@ -238,9 +285,21 @@ def manage(request: HttpRequest, mark_id: str) -> HttpResponse:
             "mark": mark,
             "status": status,
             "status_pill": STATUS_PILL[status],
-            "events": mark.events.select_related("actor").all(),
-            "actions": [name for name, allowed in actions.items() if allowed],
+            "events": mark.events.select_related("actor", "request__requested_by").all(),
+            "actions": [] if rule else [a for a in actions if not (a == "renew" and renew_blocked)],
+            "rule_refusal": rule,
+            "renew_blocked": renew_blocked if not rule else "",
+            "can_review": not rule and mark.status != TrustMark.REVOKED,
+            "pending": pending,
+            "pending_mine": pending is not None and pending.requested_by_id == actor.pk,
+            "approval_refusal": services.approval_refusal_for(actor, pending) if pending else "",
+            "requests": mark.requests.exclude(state=LifecycleRequest.PENDING).select_related(
+                "requested_by", "decided_by"
+            )[:20],
+            "reviews": mark.reviews.select_related("reviewer")[:5],
+            "assessor": services.mark_assessor(mark),
             "form": ReasonForm(),
+            "decision_form": DecisionForm(),
             "urls": mark_urls(mark),
             "snippet": embed_snippet(mark),
             "review_due": mark.review_due(today),
@@ -250,8 +309,14 @@ def manage(request: HttpRequest, mark_id: str) -> HttpResponse:
 
 TRANSITIONS = {
     "suspend": (services.trust_mark_suspend, "suspended"),
-    "reinstate": (services.trust_mark_reinstate, "reinstated"),
-    "revoke": (services.trust_mark_revoke, "revoked"),
+    "reinstate": (
+        services.trust_mark_request_reinstate,
+        "reinstatement requested: it takes effect when a second assessor approves it",
+    ),
+    "revoke": (
+        services.trust_mark_request_revoke,
+        "revocation requested: it takes effect when a second assessor approves it",
+    ),
     "renew": (services.trust_mark_renew, "renewed for a new validity period"),
 }
 
@@ -259,10 +324,9 @@ TRANSITIONS = {
 @require_POST
 @assessor_required
 def transition(request: HttpRequest, mark_id: str, action: str) -> HttpResponse:
-    actor = require_assessor(request)
-    mark = _public_mark(mark_id)
     if action not in TRANSITIONS:
         raise Http404("No such action.")
+    actor, mark = _assessor_mark(request, mark_id, attempted=action)
     service, done = TRANSITIONS[action]
     form = ReasonForm(request.POST)
     if not form.is_valid():
@@ -271,7 +335,77 @@ def transition(request: HttpRequest, mark_id: str, action: str) -> HttpResponse:
     try:
         service(mark=mark, actor=actor, reason=form.cleaned_data["reason"])
     except DomainError as exc:
-        messages.error(request, exc.message)
+        _refused_or_flash(request, exc)
     else:
         messages.success(request, f"{mark.mark_id} {done}.")
     return redirect("trustmarks:manage", mark_id=mark.mark_id)
+
+
+@require_POST
+@assessor_required
+def request_decision(request: HttpRequest, mark_id: str, request_id: int, decision: str) -> HttpResponse:
+    """Approve, or reject (withdraw, for the assessor who asked), a pending revocation or
+    reinstatement of the mark."""
+    actor, mark = _assessor_mark(request, mark_id)
+    change = (
+        LifecycleRequest.objects.select_related("trust_mark", "requested_by")
+        .filter(pk=request_id, trust_mark=mark)
+        .first()
+    )
+    if change is None or decision not in ("approve", "reject"):
+        raise Http404("No such request.")
+    form = DecisionForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        if decision == "approve":
+            services.trust_mark_request_approve(request=change, actor=actor, note=note)
+        else:
+            services.trust_mark_request_reject(request=change, actor=actor, note=note)
+    except DomainError as exc:
+        _refused_or_flash(request, exc)
+    else:
+        if decision == "approve":
+            word = "revoked" if change.action == LifecycleRequest.REVOKE else "reinstated"
+            messages.success(request, f"Approved: {mark.mark_id} is {word}.")
+        elif change.requested_by_id == actor.pk:
+            messages.success(request, "You withdrew your request.")
+        else:
+            messages.success(request, "Request rejected; the mark's status is unchanged.")
+    return redirect("trustmarks:manage", mark_id=mark.mark_id)
+
+
+@require_http_methods(["GET", "POST"])
+@assessor_required
+def review(request: HttpRequest, mark_id: str) -> HttpResponse:
+    """The annual surveillance review form (a renewal needs one)."""
+    actor, mark = _assessor_mark(request, mark_id, attempted="review")
+    refusal = services.lifecycle_refusal_for(actor, mark, doing="review it")
+    if refusal:
+        _refuse(request, actor, mark, refusal, "review")
+    if mark.status == TrustMark.REVOKED:
+        messages.error(request, f"{mark.mark_id} is revoked; it has no surveillance review.")
+        return redirect("trustmarks:manage", mark_id=mark.mark_id)
+    names = {d.code: d.name for d in rubric_of(mark.rubric_version).domains}
+    form = SurveillanceReviewForm(request.POST or None, scores=mark.scores, names=names)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.trust_mark_review(
+                    mark=mark,
+                    actor=actor,
+                    evidence_valid=form.cleaned_data["evidence_valid"],
+                    scores=form.scores(),
+                    notes=form.cleaned_data["notes"],
+                )
+            except DomainError as exc:
+                if exc.status == 403:
+                    raise PermissionDenied(exc.message) from None
+                form.add_error(None, exc.message)
+                status = 400 if exc.status < 500 else exc.status
+            else:
+                messages.success(request, f"Surveillance review of {mark.mark_id} recorded.")
+                return redirect("trustmarks:manage", mark_id=mark.mark_id)
+        else:
+            status = 400
+    return render(request, "trustmarks/review.html", {"mark": mark, "form": form}, status=status)

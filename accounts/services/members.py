@@ -19,7 +19,7 @@ from core.audit import audit_event_append
 from lib.errors import DomainError, ErrorItem
 
 from ..emails import email_after_commit
-from ..models import Invitation, Membership, Organisation, User
+from ..models import Invitation, Membership, Organisation, PastMembership, User
 from .sso import sso_removal_lift, sso_removal_record
 
 INVITATION_TTL = timedelta(days=7)
@@ -326,6 +326,20 @@ def membership_role_change(*, membership: Membership, role: str, actor: User) ->
     return membership
 
 
+def membership_end(*, membership: Membership) -> PastMembership:
+    """Delete a membership and keep a record that it existed (the conflict-of-interest rule
+    looks two years back). The one way a membership ends: removal here, and the Django admin."""
+    past = PastMembership.objects.create(
+        user_id=membership.user_id,
+        organisation_id=membership.organisation_id,
+        role=membership.role,
+        joined=membership.created,
+        ended=timezone.now(),
+    )
+    membership.delete()
+    return past
+
+
 def membership_remove(*, membership: Membership, actor: User) -> None:
     """Remove a member from the organisation. Their account and everything they created in the
     organisation stay; only the membership goes. Removing the last admin is refused."""
@@ -345,7 +359,7 @@ def membership_remove(*, membership: Membership, actor: User) -> None:
         )
         # Single sign-on must not add them straight back (accounts/services/sso.py).
         sso_removal_record(membership=membership, actor=actor)
-        membership.delete()
+        membership_end(membership=membership)
         email_after_commit(
             to=user.email,
             template="member_removed",

@@ -21,6 +21,13 @@ SCORES = {
 _counter = itertools.count(1)
 
 
+def lead_assessor() -> Any:
+    """The demo's lead assessor (lee@workflowos.example), who countersigns ada's requests."""
+    from accounts.demo import seed_lead_assessor
+
+    return seed_lead_assessor([])
+
+
 def passed_assessment(
     org: Any, rubric_version: Any, assessor: Any, scores: dict[str, float] | None = None
 ) -> Any:
@@ -78,7 +85,9 @@ def issue_mark(
     if status == "suspended":
         mark = trust_mark_suspend(mark=mark, actor=personas.ada, reason="PSF-6 review queue switched off")
     elif status == "revoked":
-        mark = trust_mark_revoke(mark=mark, actor=personas.ada, reason="Assessed service withdrawn")
+        mark = trust_mark_revoke(
+            mark=mark, actor=personas.ada, reason="Assessed service withdrawn", approver=lead_assessor()
+        )
     elif status == "expired":
         trust_marks_expire()
         mark.refresh_from_db()

@@ -1,7 +1,9 @@
 """Every trust-mark URL × every persona → the expected status code (see tests/access.py).
 
 The verification API, the record, badges, credential, keys, status lists and log head are public
-by design; the lifecycle pages belong to platform assessors (and the platform admin)."""
+by design; the lifecycle pages belong to platform assessors (and the platform admin, who counts as a
+lead assessor). The mark is ada's (she decided its assessment); a revocation ada asked for waits
+for a second assessor: ada may not approve it (403), the platform admin may."""
 
 from __future__ import annotations
 
@@ -18,7 +20,15 @@ PUBLIC = dict.fromkeys(PERSONAS, 200)
 ASSESSORS = {"anonymous": LOGIN, "same_org": 403, "other_org": 403, "assessor": 200, "admin": 200}
 ASSESSOR_POST = {"anonymous": LOGIN, "same_org": 403, "other_org": 403, "assessor": 302, "admin": 302}
 ADMIN_ONLY = {"anonymous": 302, "same_org": 302, "other_org": 302, "assessor": 302, "admin": 200}
+ALL_ASSESSORS_REFUSED = {"anonymous": LOGIN, "same_org": 403, "other_org": 403, "assessor": 403, "admin": 403}
+FOUR_EYES = {"anonymous": LOGIN, "same_org": 403, "other_org": 403, "assessor": 403, "admin": 302}
+NOT_FOUND = {"anonymous": LOGIN, "same_org": 403, "other_org": 403, "assessor": 404, "admin": 404}
 REASON = {"reason": "Access-matrix check"}
+REVIEW = {
+    "evidence_valid": "yes",
+    "notes": "Controls still in place.",
+    **{f"score_PSF-{n}": "3.5" for n in range(1, 9)},
+}
 
 ROWS: list[tuple[str, str, dict[str, Any], Any]] = [
     ("GET", "/api/certify/trust-mark/verify?id={tm}", PUBLIC, None),
@@ -45,21 +55,42 @@ ROWS: list[tuple[str, str, dict[str, Any], Any]] = [
     ),
     ("POST", "/trust-marks/{tm}/suspend/", ASSESSOR_POST, REASON),
     ("POST", "/trust-marks/{tm}/reinstate/", ASSESSOR_POST, REASON),
-    ("POST", "/trust-marks/{tm}/renew/", ASSESSOR_POST, REASON),
+    # No surveillance review yet: renewal is refused with the reason, even to the lead.
+    ("POST", "/trust-marks/{tm}/renew/", ALL_ASSESSORS_REFUSED, REASON),
+    # A second request while ada's is pending goes back to the page with a message (409).
     ("POST", "/trust-marks/{tm}/revoke/", ASSESSOR_POST, REASON),
+    ("GET", "/trust-marks/{tm}/review/", ASSESSORS, None),
+    ("POST", "/trust-marks/{tm}/review/", ASSESSOR_POST, REVIEW),
+    ("POST", "/trust-marks/{tm}/requests/{req}/approve/", FOUR_EYES, {}),
+    # ada withdraws her own request; the admin then finds it decided (message, 302).
+    ("POST", "/trust-marks/{tm}/requests/{req}/reject/", ASSESSOR_POST, {}),
+    ("POST", "/trust-marks/{tm}/requests/999999/approve/", NOT_FOUND, {}),
+    ("POST", "/trust-marks/{tm}/requests/{req}/ignore/", NOT_FOUND, {}),
+    (
+        "GET",
+        "/trust-marks/{tm}/requests/{req}/approve/",
+        {"anonymous": 405, "same_org": 405, "other_org": 405, "assessor": 405, "admin": 405},
+        None,
+    ),
     # The Django admin shows marks read-only to the platform admin.
     ("GET", "/admin/trustmarks/trustmark/", ADMIN_ONLY, None),
     ("GET", "/admin/trustmarks/trustmark/{tm_pk}/change/", ADMIN_ONLY, None),
     ("GET", "/admin/trustmarks/statuslistcredential/", ADMIN_ONLY, None),
+    ("GET", "/admin/trustmarks/lifecyclerequest/", ADMIN_ONLY, None),
+    ("GET", "/admin/trustmarks/lifecyclerequest/{req}/change/", ADMIN_ONLY, None),
+    ("GET", "/admin/trustmarks/surveillancereview/", ADMIN_ONLY, None),
+    ("GET", "/admin/accounts/pastmembership/", ADMIN_ONLY, None),
 ]
 
 
 @pytest.fixture
 def tm_objects(personas, rubric_version) -> dict[str, Any]:
     from tests.trustmarks.helpers import issue_mark
+    from trustmarks.services import trust_mark_request_revoke
 
     mark = issue_mark(personas, rubric_version)
-    return {"tm": mark.mark_id, "tm_pk": mark.pk}
+    request = trust_mark_request_revoke(mark=mark, actor=personas.ada, reason="Matrix: asked by ada")
+    return {"tm": mark.mark_id, "tm_pk": mark.pk, "req": request.pk}
 
 
 @pytest.mark.parametrize("method,url,expected,data", ROWS, ids=[f"{m} {u}" for m, u, _, _ in ROWS])
@@ -76,8 +107,51 @@ def test_access_matrix(
 
 
 def test_refused_personas_change_nothing(personas, tm_objects, client_for):
-    from trustmarks.models import TrustMark
+    from trustmarks.models import LifecycleRequest, SurveillanceReview, TrustMark
 
-    for user in (None, personas.pat, personas.alice, personas.gus):
-        client_for(user).post(f"/trust-marks/{tm_objects['tm']}/revoke/", REASON)
+    tm, req = tm_objects["tm"], tm_objects["req"]
+    for user in (None, personas.pat, personas.alice, personas.gus, personas.mia, personas.ada):
+        c = client_for(user)
+        c.post(f"/trust-marks/{tm}/revoke/", REASON)
+        c.post(f"/trust-marks/{tm}/requests/{req}/approve/")
+        if user is not personas.ada:
+            c.post(f"/trust-marks/{tm}/requests/{req}/reject/")
+            c.post(f"/trust-marks/{tm}/review/", REVIEW)
+        c.post(f"/trust-marks/{tm}/renew/", REASON)
     assert TrustMark.objects.get().status == "active"
+    assert LifecycleRequest.objects.get().state == "pending"
+    assert not SurveillanceReview.objects.exists()
+
+
+@pytest.mark.parametrize("who", ["alice", "mia"])
+def test_organisation_people_never_reach_the_lifecycle_pages(who, personas, tm_objects, client_for):
+    """An organisation admin (alice) and an adviser in several organisations (mia) are members,
+    not assessors: every lifecycle page and action answers 403."""
+    c = client_for(getattr(personas, who))
+    tm, req = tm_objects["tm"], tm_objects["req"]
+    assert c.get(f"/trust-marks/{tm}/").status_code == 403
+    assert c.get(f"/trust-marks/{tm}/review/").status_code == 403
+    assert c.post(f"/trust-marks/{tm}/review/", REVIEW).status_code == 403
+    for action in ("suspend", "reinstate", "revoke", "renew"):
+        assert c.post(f"/trust-marks/{tm}/{action}/", REASON).status_code == 403
+    for decision in ("approve", "reject"):
+        assert c.post(f"/trust-marks/{tm}/requests/{req}/{decision}/").status_code == 403
+
+
+def test_every_trust_mark_url_is_in_the_matrix():
+    import re
+
+    from django.urls import get_resolver
+
+    ours = [
+        str(outer.pattern) + str(inner.pattern)
+        for outer in get_resolver().url_patterns
+        if getattr(outer, "urlconf_name", None) is not None
+        and getattr(outer.urlconf_module, "__name__", "").startswith("trustmarks")
+        for inner in outer.url_patterns
+    ]
+    assert len(ours) >= 15
+    rows = [url.format(tm="TM-00142", tm_pk=1, req=1).split("?")[0].lstrip("/") for _, url, _, _ in ROWS]
+    for pattern in ours:
+        regex = re.sub(r"<int:\w+>", r"\\d+", re.sub(r"<str:\w+>", r"[^/]+", pattern.lstrip("^").rstrip("$")))
+        assert any(re.fullmatch(regex, url) for url in rows), f"{pattern} has no row in the access matrix"

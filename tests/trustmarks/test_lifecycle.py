@@ -14,7 +14,7 @@ from joserfc.errors import BadSignatureError
 from joserfc.jwk import KeySet
 
 from lib.errors import DomainError
-from tests.trustmarks.helpers import ISSUER, decode_list, passed_assessment
+from tests.trustmarks.helpers import ISSUER, decode_list, lead_assessor, passed_assessment
 
 pytestmark = pytest.mark.django_db
 
@@ -165,13 +165,14 @@ def test_status_list_flips_on_suspend_reinstate_revoke(client, make_mark, person
         assert len(rev.bits) * 8 >= 131_072 and len(sus.bits) * 8 >= 131_072
         return rev.get(mark.revocation_index), sus.get(mark.suspension_index), sus.get(other.suspension_index)
 
+    lee = lead_assessor()
     assert bits() == (False, False, False)
     trust_mark_suspend(mark=mark, actor=personas.ada, reason="PSF-6 queue off")
     assert bits() == (False, True, False)
-    trust_mark_reinstate(mark=mark, actor=personas.ada, reason="Queue restored and shown")
+    trust_mark_reinstate(mark=mark, actor=personas.ada, reason="Queue restored and shown", approver=lee)
     assert bits() == (False, False, False)
     trust_mark_suspend(mark=mark, actor=personas.ada, reason="Again")
-    trust_mark_revoke(mark=mark, actor=personas.ada, reason="Not fixed in 30 days")
+    trust_mark_revoke(mark=mark, actor=personas.ada, reason="Not fixed in 30 days", approver=lee)
     assert bits() == (True, False, False)
     assert (
         decode_list(client, "revocation", jwks).bits.count(0)
@@ -181,8 +182,9 @@ def test_status_list_flips_on_suspend_reinstate_revoke(client, make_mark, person
 
 def test_transitions_need_a_reason_an_assessor_and_a_valid_state(make_mark, personas):
     from trustmarks.services import (
-        trust_mark_reinstate,
         trust_mark_renew,
+        trust_mark_request_reinstate,
+        trust_mark_request_revoke,
         trust_mark_revoke,
         trust_mark_suspend,
     )
@@ -194,9 +196,14 @@ def test_transitions_need_a_reason_an_assessor_and_a_valid_state(make_mark, pers
         trust_mark_suspend(mark=mark, actor=personas.alice, reason="I want to")
     assert exc.value.status == 403
     with pytest.raises(DomainError, match="only a suspended mark"):
-        trust_mark_reinstate(mark=mark, actor=personas.ada, reason="Nothing to lift")
-    trust_mark_revoke(mark=mark, actor=personas.ada, reason="Fraud")
-    for service in (trust_mark_suspend, trust_mark_reinstate, trust_mark_revoke, trust_mark_renew):
+        trust_mark_request_reinstate(mark=mark, actor=personas.ada, reason="Nothing to lift")
+    trust_mark_revoke(mark=mark, actor=personas.ada, reason="Fraud", approver=lead_assessor())
+    for service in (
+        trust_mark_suspend,
+        trust_mark_request_reinstate,
+        trust_mark_request_revoke,
+        trust_mark_renew,
+    ):
         with pytest.raises(DomainError) as exc:
             service(mark=mark, actor=personas.ada, reason="Try anyway")
         assert exc.value.status == 409
@@ -224,12 +231,26 @@ def test_expire_task_and_computed_expiry(make_mark, personas):
     assert old.events.first().action == "expired"
 
 
+def review(mark, actor, **changes):  # type: ignore[no-untyped-def]
+    """A completed surveillance review confirming every score (or changing some)."""
+    from trustmarks.services import trust_mark_review
+
+    return trust_mark_review(
+        mark=mark,
+        actor=actor,
+        evidence_valid=changes.pop("evidence_valid", True),
+        scores={**mark.scores, **changes},
+        notes="Controls still in place; monitoring screenshots checked.",
+    )
+
+
 def test_renew_starts_a_new_validity_period_with_a_new_credential(client, make_mark, personas):
     from trustmarks.services import trust_mark_renew
 
     mark = make_mark(days_ago=320)  # review due: 45 days left
     assert mark.review_due()
     old_expires, old_jwt = mark.expires, mark.credential_jwt
+    review(mark, personas.ada)
     renewed = trust_mark_renew(mark=mark, actor=personas.ada, reason="Surveillance review passed")
     today = timezone.localdate()
     assert renewed.mark_id == mark.mark_id
@@ -248,6 +269,7 @@ def test_renew_an_expired_mark_runs_a_year_from_today(make_mark, personas):
     from trustmarks.services import trust_mark_renew
 
     mark = make_mark(status="expired")
+    review(mark, personas.ada)
     renewed = trust_mark_renew(mark=mark, actor=personas.ada, reason="Reassessed")
     today = timezone.localdate()
     assert renewed.status == "active" and renewed.expires == today.replace(year=today.year + 1)
@@ -274,7 +296,7 @@ def test_every_change_appends_to_the_public_chain_and_it_verifies(client, make_m
 
     mark = make_mark()
     trust_mark_suspend(mark=mark, actor=personas.ada, reason="Confidential finding about PSF-3")
-    trust_mark_reinstate(mark=mark, actor=personas.ada, reason="Fixed")
+    trust_mark_reinstate(mark=mark, actor=personas.ada, reason="Fixed", approver=lead_assessor())
     events = list(AuditEvent.objects.filter(chain="trustmarks").order_by("sequence"))
     assert [e.action for e in events] == [
         "trust_mark.issued",

@@ -306,7 +306,14 @@ def test_assessor_lifecycle_pages(client_for, make_mark, personas):
     assert fresh.status == "suspended"
     resp = c.post(f"/trust-marks/{fresh.mark_id}/suspend/", {"reason": "again"}, follow=True)
     assert "only an active mark can be suspended" in resp.content.decode()
-    c.post(f"/trust-marks/{due.mark_id}/renew/", {"reason": "Surveillance review passed"})
+    # Renewal needs a completed surveillance review: refused (403, with the reason) without one.
+    resp = c.post(f"/trust-marks/{due.mark_id}/renew/", {"reason": "Surveillance review passed"})
+    assert resp.status_code == 403 and "needs a completed surveillance review" in resp.content.decode()
+    review = {"evidence_valid": "yes", "notes": "Still in place."}
+    review |= {f"score_{code}": str(score) for code, score in due.scores.items()}
+    assert c.post(f"/trust-marks/{due.mark_id}/review/", review).status_code == 302
+    resp = c.post(f"/trust-marks/{due.mark_id}/renew/", {"reason": "Surveillance review passed"})
+    assert resp.status_code == 302
     due.refresh_from_db()
     assert due.last_review == due.issued and not due.review_due()
     assert c.post(f"/trust-marks/{due.mark_id}/explode/", {"reason": "x"}).status_code == 404

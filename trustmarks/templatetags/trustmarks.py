@@ -7,7 +7,13 @@ from typing import Any
 from django import template
 from django.utils import timezone
 
-from trustmarks.selectors import embed_snippet, mark_urls, trust_marks_of, trust_marks_review_due
+from trustmarks.selectors import (
+    embed_snippet,
+    lifecycle_requests_pending,
+    mark_urls,
+    trust_marks_of,
+    trust_marks_review_due,
+)
 
 register = template.Library()
 
@@ -33,3 +39,8 @@ def organisation_trust_marks(organisation: Any) -> list[dict[str, Any]]:
 @register.simple_tag
 def trust_marks_due_for_review() -> list[Any]:
     return trust_marks_review_due()
+
+
+@register.simple_tag
+def trust_mark_requests_pending() -> list[Any]:
+    return lifecycle_requests_pending()
