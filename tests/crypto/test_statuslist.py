@@ -133,7 +133,14 @@ def test_status_list_credential_is_signed_and_verifiable_independently(ring: Key
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # joserfc flags "EdDSA" as superseded by "Ed25519" (RFC 9864)
-        decoded = jose_jwt.decode(token, KeySet.import_key_set(ring.jwks()), algorithms=["EdDSA"])
+        key_set = KeySet.import_key_set(ring.jwks())
+        decoded = jose_jwt.decode(
+            token,
+            lambda obj: key_set.get_by_kid(
+                obj.headers()["kid"].rpartition("#")[2]
+            ),  # kid: JWKS URL#thumbprint
+            algorithms=["EdDSA"],
+        )
     assert decoded.claims["credentialSubject"]["encodedList"] == sl.encode(bits)
     status = sl.verify_status_list_jwt(token, ring.jwks(), now=datetime(2026, 2, 1, tzinfo=UTC))
     assert status.purpose == "revocation" and status.issuer == ISSUER and status.url == REVOCATION_URL
