@@ -53,8 +53,10 @@ def expand_safe(document: dict[str, Any]) -> list[Any]:
 
     dropped: list[str | None] = []
     try:
+        # No base IRI: pyld would otherwise resolve relative IRIs against a placeholder base and
+        # hide them; a published credential must not depend on where it was fetched from.
         expanded = jsonld.expand(
-            document, {"documentLoader": document_loader}, on_property_dropped=dropped.append
+            document, {"documentLoader": document_loader, "base": None}, on_property_dropped=dropped.append
         )
     except jsonld.JsonLdError as exc:
         raise JsonLdSafeModeError(f"JSON-LD expansion failed: {exc}") from exc
