@@ -30,7 +30,17 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
-from lib.jws import JwsError, format_vc_time, issuer_id, parse_vc_time, sign_vc_jwt, verify_vc_jwt
+from lib import safejson
+from lib.jws import (
+    JwsError,
+    format_vc_time,
+    issuer_id,
+    parse_vc_time,
+    sign_vc_jwt,
+    unverified_header,
+    verify_vc_jwt,
+)
+from lib.keys import b64url_decode
 from trustmarks import statuslist
 from trustmarks.statuslist import StatusList, StatusListError, verify_status_list_jwt
 
@@ -174,6 +184,26 @@ def sign_credential(
     """The credential as a compact VC-JWT (EdDSA; ``kid`` = the issuer's JWKS URL + ``#`` + the
     thumbprint of the ring's active key)."""
     return sign_vc_jwt(credential, ring, issued_at=issued_at)
+
+
+def is_outdated(token: str) -> bool:
+    """True for a credential signed before Open Badges 3.0 conformance (bare-thumbprint ``kid``,
+    a ``jti`` claim, or more than one ``credentialStatus`` entry), or one that cannot be read;
+    ``resign_credentials`` re-signs those. Nothing is verified here."""
+    try:
+        header = unverified_header(token)
+        payload = safejson.loads(b64url_decode(token.split(".")[1]))
+    except (ValueError, IndexError, UnicodeDecodeError, JwsError):
+        return True
+    if not isinstance(payload, dict):
+        return True
+    status = payload.get("credentialStatus")
+    return (
+        "#" not in str(header.get("kid", ""))
+        or "jti" in payload
+        or not isinstance(status, dict)
+        or status.get("statusPurpose") != "message"
+    )
 
 
 @dataclass(frozen=True)

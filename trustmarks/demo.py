@@ -114,3 +114,8 @@ def seed(log: list[str]) -> None:
             trust_mark_revoke(mark=mark, actor=assessor, reason=REASONS[then])
         log.append(f"trust mark {mark.mark_id} ({name})")
     trust_marks_expire(today=today)
+    # A demo seeded before Open Badges 3.0 conformance: bring its credentials up to date.
+    from .resign import credentials_resign
+
+    if resigned := credentials_resign():
+        log.append(f"re-signed {resigned} trust-mark credentials")

@@ -375,3 +375,41 @@ def test_the_readme_jwcrypto_example_runs_as_written(client, make_mark, personas
         [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60
     )
     assert done.returncode != 0 and "InvalidJWSSignature" in done.stderr
+
+
+# --- bringing credentials issued before up to date ------------------------------------------------
+
+
+def test_resign_credentials_replaces_only_outdated_credentials(client, make_mark, personas, capsys):
+    from django.core.management import call_command
+
+    from trustmarks.credentials import is_outdated, verify_credential_jwt
+    from trustmarks.services import trust_mark_suspend
+
+    old_mark, current_mark = make_mark(), make_mark(company="Current Co")
+    old_mark.credential_jwt = legacy_token(old_mark)
+    old_mark.save(update_fields=["credential_jwt"])
+    trust_mark_suspend(mark=old_mark, actor=personas.ada, reason="Finding")
+    old_mark.refresh_from_db()
+    before_old, before_current = old_mark.credential_jwt, current_mark.credential_jwt
+    assert is_outdated(before_old) and not is_outdated(before_current)
+
+    call_command("resign_credentials")
+    assert "Re-signed 1 credential." in capsys.readouterr().out
+    old_mark.refresh_from_db()
+    current_mark.refresh_from_db()
+    assert current_mark.credential_jwt == before_current
+    assert not is_outdated(old_mark.credential_jwt)
+    served = fetch(client, f"/trust-marks/{old_mark.mark_id}/credential.jwt")
+    assert served == old_mark.credential_jwt
+    new, old = payload_of(served), payload_of(before_old)
+    assert (new["id"], new["validFrom"], new["validUntil"]) == (
+        old["id"],
+        old["validFrom"],
+        old["validUntil"],
+    )
+    assert schema_errors("ob3", new) == []
+    jwks = published_jwks(client)
+    for token in (served, before_old):  # the token handed out before still verifies, and says suspended
+        result = verify_credential_jwt(token, jwks, status_fetcher=lambda url: fetch(client, url))
+        assert result.code == "suspended"
