@@ -12,10 +12,13 @@ here as written.
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 import subprocess
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -413,3 +416,77 @@ def test_resign_credentials_replaces_only_outdated_credentials(client, make_mark
     for token in (served, before_old):  # the token handed out before still verifies, and says suspended
         result = verify_credential_jwt(token, jwks, status_fetcher=lambda url: fetch(client, url))
         assert result.code == "suspended"
+
+
+# --- the JavaScript reference tools (optional) ----------------------------------------------------
+
+
+def _node_tools_dir() -> Path:
+    """A folder whose ``node_modules`` has ``jsonld`` and ``jose`` (``WORKFLOWOS_NODE_TOOLS``, or
+    the repository's own), else skip."""
+    candidates = [Path(p) for p in [os.environ.get("WORKFLOWOS_NODE_TOOLS", "")] if p] + [REPO]
+    for folder in candidates:
+        modules = folder / "node_modules"
+        if shutil.which("node") and all((modules / n / "package.json").is_file() for n in ("jsonld", "jose")):
+            return folder
+    pytest.skip(
+        "node with the npm packages jsonld and jose is not available (set WORKFLOWOS_NODE_TOOLS to a "
+        "folder whose node_modules has both)"
+    )
+
+
+def test_jsonld_js_safe_mode_and_node_jose_agree(client, marks, tmp_path):
+    folder = _node_tools_dir()
+    jwks = published_jwks(client)
+    tokens = [fetch(client, f"/trust-marks/{m.mark_id}/credential.jwt") for m in marks.values()]
+    tokens += [fetch(client, f"/api/certify/status/{purpose}") for purpose in LISTS]
+    old = legacy_token(marks["active"])
+    head, body, sig = tokens[0].split(".")
+    data = {
+        "contexts": {url: str(jsonld.CONTEXTS_DIR / name) for url, name in jsonld.CONTEXT_FILES.items()},
+        "documents": [payload_of(t) for t in tokens] + [payload_of(old)],
+        "tokens": [*tokens, old, f"{head}.{body[:-4]}AAAA.{sig}"],
+        "jwks": jwks,
+    }
+    (tmp_path / "input.json").write_text(json.dumps(data))
+    script = (Path(__file__).parent / "node_conformance.mjs").read_text("utf-8")
+    done = subprocess.run(
+        ["node", "--input-type=module", "-e", script, str(tmp_path / "input.json")],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["documents"][:-1] == ["ok"] * len(tokens)
+    assert result["documents"][-1].startswith("Safe mode validation error")  # the old payload fails …
+    assert '"property":"jti"' in result["documents"][-1]  # … on jti
+    assert result["tokens"] == ["ok"] * (len(tokens) + 1) + ["ERR_JWS_SIGNATURE_VERIFICATION_FAILED"]
+
+
+def test_the_readme_node_jose_example_runs_as_written(client, make_mark, tmp_path):
+    folder = _node_tools_dir()
+    text = (REPO / "README.md").read_text("utf-8")
+    match = re.search(r"```js\n(.*?)```", text[text.index("#### Verify with any JOSE library") :], re.S)
+    assert match, "the README's JOSE section has no node example"
+    mark = make_mark()
+    (tmp_path / "node_modules").symlink_to(folder / "node_modules")
+    (tmp_path / "jwks.json").write_text(fetch(client, "/.well-known/jwks.json"))
+
+    def run(token: str) -> subprocess.CompletedProcess[str]:
+        (tmp_path / "credential.jwt").write_text(token)
+        return subprocess.run(
+            ["node", "--input-type=module", "-e", match.group(1)],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    token = fetch(client, f"/trust-marks/{mark.mark_id}/credential.jwt")
+    done = run(token)
+    assert (done.returncode, done.stdout.strip()) == (0, "TM-00142 Acme AI"), done.stderr
+    head, body, sig = token.split(".")
+    done = run(f"{head}.{body[:-4]}AAAA.{sig}")
+    assert done.returncode != 0 and "signature verification failed" in done.stderr
