@@ -44,14 +44,13 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-import urllib.parse
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from lib import safejson
-from lib.jws import issuer_id
+from lib.jws import issuer_id, jwks_url
 from lib.keys import b64url_decode, fetch_url, load_jwks
 from trustmarks.badges import BadgeFormatError, extract_baked_credential
 from trustmarks.credentials import summarize, verify_credential_jwt
@@ -128,11 +127,10 @@ def _unverified_payload(token: str) -> dict[str, Any]:
 
 
 def _default_jwks_url(token: str) -> str:
-    issuer = issuer_id(_unverified_payload(token)) or ""
-    parts = urllib.parse.urlsplit(issuer)
-    if parts.scheme not in ("https", "http") or not parts.netloc:
-        raise UnusableInput("the credential's issuer is not a web address; pass --jwks")
-    return f"{parts.scheme}://{parts.netloc}/.well-known/jwks.json"
+    try:
+        return jwks_url(issuer_id(_unverified_payload(token)) or "")
+    except ValueError as exc:
+        raise UnusableInput("the credential's issuer is not a web address; pass --jwks") from exc
 
 
 def _status_fetcher(files: list[str], offline: bool) -> Callable[[str], str] | None:
