@@ -4,11 +4,16 @@ Signing composes the JWS by hand (RFC 7515 §7.1) because the private key stays 
 which only hands out signatures. Verification goes through PyJWT with the key named by the
 header's ``kid`` in a published JWKS; only ``alg: EdDSA`` is accepted (never ``none``).
 A detached JWS (RFC 7515 Appendix F) has an empty payload segment; the verifier supplies it.
+
+A ``kid`` is either the key's RFC 7638 thumbprint (as in the published JWKS) or, for VC-JWTs
+(Open Badges 3.0 requires a dereferenceable URI), ``https://ISSUER/.well-known/jwks.json#<thumbprint>``:
+the key set's URL with the thumbprint as fragment. Verification accepts both forms.
 """
 
 from __future__ import annotations
 
 import json
+import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -38,23 +43,48 @@ class JwsError(ValueError):
 class VerifiedJws:
     header: dict[str, Any]
     payload: bytes
-    kid: str
+    kid: str  # the key's thumbprint (its ``kid`` in the JWKS), whichever form the header used
 
 
 def _json_bytes(data: Mapping[str, Any]) -> bytes:
     return json.dumps(data, separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode("utf-8")
 
 
+JWKS_PATH = "/.well-known/jwks.json"
+
+
+def jwks_url(issuer: str) -> str:
+    """Where an issuer (an http(s) URL) publishes its keys: ``<origin>/.well-known/jwks.json``."""
+    parts = urllib.parse.urlsplit(issuer)
+    if parts.scheme not in ("https", "http") or not parts.netloc:
+        raise ValueError(f"the issuer {issuer!r} is not a web address")
+    return f"{parts.scheme}://{parts.netloc}{JWKS_PATH}"
+
+
+def split_kid(kid: str) -> tuple[str | None, str]:
+    """``(key set URL or None, thumbprint)`` of a ``kid``, bare or ``<jwks URL>#<thumbprint>``."""
+    if "#" in kid:
+        url, _, thumbprint = kid.rpartition("#")
+        return url, thumbprint
+    return None, kid
+
+
 def sign_compact(
-    payload: bytes, ring: KeyRing, *, headers: Mapping[str, Any] | None = None, detached: bool = False
+    payload: bytes,
+    ring: KeyRing,
+    *,
+    headers: Mapping[str, Any] | None = None,
+    detached: bool = False,
+    kid_url: str | None = None,
 ) -> str:
     """A compact JWS over ``payload`` with the ring's active key (``alg`` EdDSA, ``kid`` set).
 
-    ``detached=True`` leaves the payload segment empty (``header..signature``).
+    ``detached=True`` leaves the payload segment empty (``header..signature``). With ``kid_url``
+    (the JWKS URL) the header's ``kid`` is ``<kid_url>#<thumbprint>``, else the bare thumbprint.
     """
     for attempt in range(3):
         kid = ring.active().kid
-        header = {**(headers or {}), "alg": "EdDSA", "kid": kid}
+        header = {**(headers or {}), "alg": "EdDSA", "kid": f"{kid_url}#{kid}" if kid_url else kid}
         signing_input = b64url_encode(_json_bytes(header)) + "." + b64url_encode(payload)
         try:
             _, signature = ring.sign(signing_input.encode("ascii"), kid=kid)
@@ -98,8 +128,11 @@ def verify_compact(
         raise JwsError("unsupported_alg", f"algorithm {header.get('alg')!r} is not accepted (EdDSA only)")
     if header.get("crit"):
         raise JwsError("malformed", "critical header parameters are not supported")
-    kid = header.get("kid")
-    if not isinstance(kid, str) or not kid:
+    header_kid = header.get("kid")
+    if not isinstance(header_kid, str) or not header_kid:
+        raise JwsError("malformed", "the JWS header names no key (kid)")
+    _, kid = split_kid(header_kid)
+    if not kid:
         raise JwsError("malformed", "the JWS header names no key (kid)")
     jwk = find_jwk(jwks, kid)
     if jwk is None:
@@ -158,16 +191,18 @@ def issuer_id(credential: Mapping[str, Any]) -> str | None:
 def sign_vc_jwt(credential: Mapping[str, Any], ring: KeyRing, *, issued_at: datetime | None = None) -> str:
     """Sign a credential as a VC-JWT: header ``{"alg":"EdDSA","kid":…,"typ":"vc+jwt"}``.
 
-    The payload is the credential itself plus the registered claims ``iss``, ``jti``, ``sub``,
-    ``nbf`` (validFrom), ``exp`` (validUntil) and ``iat``, consistent with it (Open Badges 3.0 §8.2).
+    ``kid`` is ``<issuer origin>/.well-known/jwks.json#<thumbprint>`` (a URI a verifier can
+    dereference, as Open Badges 3.0 requires). The payload is the credential itself plus the
+    registered claims ``iss``, ``sub``, ``nbf`` (validFrom), ``exp`` (validUntil) and ``iat``,
+    consistent with it. These five are defined terms of the VC 2.0 JSON-LD context, so the payload
+    stays a valid JSON-LD document; ``jti`` is not (the credential's ``id`` already names it), so
+    it is left out (older tokens carry it; verification ignores it).
     """
     claims: dict[str, Any] = dict(credential)
     iss = issuer_id(credential)
     if iss is None:
         raise ValueError("the credential has no issuer id")
     claims["iss"] = iss
-    if isinstance(credential.get("id"), str):
-        claims["jti"] = credential["id"]
     subject = credential.get("credentialSubject")
     if isinstance(subject, dict) and isinstance(subject.get("id"), str):
         claims["sub"] = subject["id"]
@@ -175,7 +210,7 @@ def sign_vc_jwt(credential: Mapping[str, Any], ring: KeyRing, *, issued_at: date
     if "validUntil" in credential:
         claims["exp"] = int(parse_vc_time(credential["validUntil"], "validUntil").timestamp())
     claims["iat"] = int((issued_at or datetime.now(UTC)).timestamp())
-    return sign_compact(_json_bytes(claims), ring, headers={"typ": VC_JWT_TYP})
+    return sign_compact(_json_bytes(claims), ring, headers={"typ": VC_JWT_TYP}, kid_url=jwks_url(iss))
 
 
 @dataclass(frozen=True)
@@ -203,10 +238,20 @@ def verify_vc_jwt(token: str, jwks: Mapping[str, Any]) -> VerifiedVc:
         raise JwsError("malformed", "the payload is not a verifiable credential")
     if "iss" in payload and payload["iss"] != issuer_id(payload):
         raise JwsError("malformed", "the iss claim contradicts the credential's issuer")
+    key_set, _ = split_kid(str(verified.header["kid"]))
+    if key_set is not None and key_set != _jwks_url_or_none(issuer_id(payload)):
+        raise JwsError("malformed", "the kid names a key set other than the issuer's")
     for claim, field in (("nbf", "validFrom"), ("exp", "validUntil")):
         if claim in payload and field in payload and _claim_time(payload, claim, field) is False:
             raise JwsError("malformed", f"the {claim} claim contradicts {field}")
     return VerifiedVc(credential=payload, header=verified.header, kid=verified.kid)
+
+
+def _jwks_url_or_none(issuer: str | None) -> str | None:
+    try:
+        return jwks_url(issuer) if issuer else None
+    except ValueError:
+        return None
 
 
 def _claim_time(payload: Mapping[str, Any], claim: str, field: str) -> bool:

@@ -1,17 +1,25 @@
 """Trust marks as Open Badges 3.0 credentials (W3C VC 2.0 shape) signed as VC-JWTs with Ed25519.
 
 ``build_credential`` makes the ``OpenBadgeCredential`` of a mark, ``sign_credential`` signs it
-with the instance's key ring (header ``{"alg":"EdDSA","kid":…,"typ":"vc+jwt"}``, payload = the
-credential plus ``iss``/``jti``/``sub``/``nbf``/``exp``/``iat``), and ``verify_credential_jwt``
-checks a token against a published JWKS: signature (retired keys still verify), validity window
-and, given a ``status_fetcher``, the revocation and suspension bits of its status lists.
+with the instance's key ring (header ``{"alg":"EdDSA","kid":"https://ISSUER/.well-known/jwks.json#<thumbprint>","typ":"vc+jwt"}``,
+payload = the credential plus ``iss``/``sub``/``nbf``/``exp``/``iat``, all terms of the VC 2.0
+context), and ``verify_credential_jwt`` checks a token against a published JWKS: signature
+(retired keys still verify; bare-thumbprint ``kid`` of older tokens too), validity window and,
+given a ``status_fetcher``, the mark's status in the signed status list(s).
+
+The credential validates against 1EdTech's Open Badges 3.0 ``AchievementCredential`` JSON schema
+and the W3C VC 2.0 schema, and expands as JSON-LD in safe mode with the official contexts
+(shipped in ``trustmarks/contexts/``; see ``trustmarks/jsonld.py``).
 
 Where the mark's facts live in the credential:
 
 * organisation: ``credentialSubject.name`` (and an ``IdentityObject`` of type ``name``);
 * trust-mark number and public record: ``evidence[0]`` (``id`` = record URL, ``name`` = ``TM-00142``);
 * per-domain scores: ``credentialSubject.result`` against ``achievement.resultDescription``;
-* status: ``credentialStatus``, two ``BitstringStatusListEntry`` (revocation, suspension).
+* status: ``credentialStatus``, one ``BitstringStatusListEntry`` with ``statusPurpose: message``
+  and ``statusSize: 2`` in the issuer's message list (``0x0`` active, ``0x1`` suspended, ``0x2``
+  revoked, spelled out in its ``statusMessage``; see ``trustmarks.statuslist``). Credentials
+  issued before carry two one-bit entries (``revocation``, ``suspension``); both still verify.
 """
 
 from __future__ import annotations
@@ -22,7 +30,18 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
-from lib.jws import JwsError, format_vc_time, issuer_id, parse_vc_time, sign_vc_jwt, verify_vc_jwt
+from lib import safejson
+from lib.jws import (
+    JwsError,
+    format_vc_time,
+    issuer_id,
+    parse_vc_time,
+    sign_vc_jwt,
+    unverified_header,
+    verify_vc_jwt,
+)
+from lib.keys import b64url_decode
+from trustmarks import statuslist
 from trustmarks.statuslist import StatusList, StatusListError, verify_status_list_jwt
 
 if TYPE_CHECKING:
@@ -57,8 +76,7 @@ def build_credential(
     valid_from: datetime,
     valid_until: datetime,
     record_url: str,
-    revocation: StatusRef,
-    suspension: StatusRef,
+    status: StatusRef,
     achievement_id: str | None = None,
     credential_id: str | None = None,
     issuer_url: str | None = None,
@@ -67,8 +85,7 @@ def build_credential(
 
     ``issuer_id`` is the issuer's URL (its origin serves ``/.well-known/jwks.json``),
     ``subject_id`` the organisation's URL or URN, ``scores`` maps ``PSF-1`` … to a domain score.
-    ``revocation``/``suspension`` name the status-list credential URL and the mark's (random)
-    index in each list. Pass the last second of the expiry day as ``valid_until``
+    ``status`` names the message status list's URL and the mark's (random) index in it. Pass the last second of the expiry day as ``valid_until``
     (``2026-12-31T23:59:59Z``) so verifiers report the same expiry date as the API.
     ``credential_id`` defaults to a ``urn:uuid`` derived from issuer, mark and ``valid_from``, so
     re-signing the same mark and period gives the same id.
@@ -144,28 +161,49 @@ def build_credential(
                 "description": f"Public verification record of trust mark {mark_id}",
             }
         ],
-        "credentialStatus": [
-            _status_entry("revocation", revocation),
-            _status_entry("suspension", suspension),
-        ],
+        "credentialStatus": status_entry(status),
     }
 
 
-def _status_entry(purpose: str, ref: StatusRef) -> dict[str, str]:
+def status_entry(ref: StatusRef) -> dict[str, Any]:
+    """The one ``credentialStatus`` of a mark: a two-bit entry in the issuer's message list."""
     return {
         "id": f"{ref.url}#{ref.index}",
         "type": "BitstringStatusListEntry",
-        "statusPurpose": purpose,
+        "statusPurpose": "message",
         "statusListIndex": str(ref.index),
         "statusListCredential": ref.url,
+        "statusSize": statuslist.MESSAGE_STATUS_SIZE,
+        "statusMessage": statuslist.status_message_entries(),
     }
 
 
 def sign_credential(
     credential: Mapping[str, Any], ring: KeyRing, *, issued_at: datetime | None = None
 ) -> str:
-    """The credential as a compact VC-JWT (EdDSA, ``kid`` of the ring's active key)."""
+    """The credential as a compact VC-JWT (EdDSA; ``kid`` = the issuer's JWKS URL + ``#`` + the
+    thumbprint of the ring's active key)."""
     return sign_vc_jwt(credential, ring, issued_at=issued_at)
+
+
+def is_outdated(token: str) -> bool:
+    """True for a credential signed before Open Badges 3.0 conformance (bare-thumbprint ``kid``,
+    a ``jti`` claim, or more than one ``credentialStatus`` entry), or one that cannot be read;
+    ``resign_credentials`` re-signs those. Nothing is verified here."""
+    try:
+        header = unverified_header(token)
+        payload = safejson.loads(b64url_decode(token.split(".")[1]))
+    except (ValueError, IndexError, UnicodeDecodeError, JwsError):
+        return True
+    if not isinstance(payload, dict):
+        return True
+    status = payload.get("credentialStatus")
+    return (
+        "#" not in str(header.get("kid", ""))
+        or "jti" in payload
+        or not isinstance(status, dict)
+        or status.get("statusPurpose") != "message"
+    )
 
 
 @dataclass(frozen=True)
@@ -252,7 +290,7 @@ def verify_credential_jwt(
     entries = cred.get("credentialStatus", [])
     entries = [entries] if isinstance(entries, dict) else entries
     if not isinstance(entries, list):
-        return fail("malformed", "credentialStatus is not a list")
+        return fail("malformed", "credentialStatus is not an object or a list")
     lists: dict[str, StatusList] = {}
     for entry in entries:
         if not isinstance(entry, dict) or entry.get("type") != "BitstringStatusListEntry":
@@ -260,20 +298,37 @@ def verify_credential_jwt(
         purpose, url = entry.get("statusPurpose"), entry.get("statusListCredential")
         try:
             index = int(str(entry.get("statusListIndex")))
+            size = int(entry.get("statusSize", 1))
+            if not 1 <= size <= 8:
+                raise StatusListError(f"statusSize {size} is not 1 to 8")
             if not isinstance(url, str):
                 raise StatusListError("status entry without statusListCredential")
             if url not in lists:
                 lists[url] = verify_status_list_jwt(status_fetcher(url), jwks, now=now)
             status_list = lists[url]
-            if status_list.purpose != purpose:
+            if purpose not in status_list.purposes:
                 raise StatusListError(f"{url} is a {status_list.purpose} list, not {purpose}")
             if status_list.issuer != issuer_id(cred):
                 raise StatusListError(f"{url} was issued by someone else")
-            flagged = status_list.get(index)
-        except (ValueError, IndexError, OSError) as exc:
+            value = status_list.value(index, size)
+        except (ValueError, TypeError, IndexError, OSError) as exc:
             return fail("status_unavailable", f"could not check status: {exc}")
-        if flagged and purpose == "revocation":
+        if value and purpose == "revocation":
             return fail("revoked", "revoked")
-        if flagged and purpose == "suspension":
+        if value and purpose == "suspension":
             return fail("suspended", "suspended")
+        if purpose == "message" and value:
+            message = _status_message(entry, value)
+            if message in ("revoked", "suspended"):
+                return fail(message, message)
+            return fail("status_unavailable", f"status {hex(value)} ({message or 'no message'})")
     return VerificationResult(True, "valid", cred, code="ok", kid=verified.kid, status_checked=True)
+
+
+def _status_message(entry: Mapping[str, Any], value: int) -> str:
+    """The ``message`` that the (signed) entry's ``statusMessage`` gives for ``value``, or ``""``."""
+    messages = entry.get("statusMessage")
+    for item in messages if isinstance(messages, list) else []:
+        if isinstance(item, dict) and str(item.get("status", "")).lower() == hex(value):
+            return str(item.get("message", ""))
+    return ""

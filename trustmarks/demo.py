@@ -148,3 +148,8 @@ def seed(log: list[str]) -> None:
         ran = datetime.combine(event.trust_mark.expires + timedelta(days=1), time(0, 5), tzinfo=UTC)
         if event.created > ran:
             TrustMarkEvent.objects.filter(pk=event.pk).update(created=ran)
+    # A demo seeded before Open Badges 3.0 conformance: bring its credentials up to date.
+    from .resign import credentials_resign
+
+    if resigned := credentials_resign():
+        log.append(f"re-signed {resigned} trust-mark credentials")

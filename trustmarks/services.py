@@ -27,7 +27,7 @@ from accounts.access import conflict_of_interest, four_eyes_refusal, is_assessor
 from assessments.models import Assessment
 from core.audit import audit_event_append
 from lib.errors import DomainError, ErrorItem
-from lib.jws import unverified_header
+from lib.jws import split_kid, unverified_header
 from psf.selectors import rubric_of
 from trustmarks import statuslist, verify_cache
 from trustmarks.credentials import StatusRef, build_credential, sign_credential
@@ -141,11 +141,11 @@ def _sign_credential(mark: TrustMark) -> tuple[str, str]:
         valid_from=datetime.combine(mark.issued, time.min, tzinfo=UTC),
         valid_until=end_of_day(mark.expires),
         record_url=public_url(reverse("trustmarks:record", args=[mark.mark_id])),
-        revocation=StatusRef(status_list_url("revocation"), mark.revocation_index),
-        suspension=StatusRef(status_list_url("suspension"), mark.suspension_index),
+        # One two-bit entry in the message list, at the mark's (random, unique) revocation index.
+        status=StatusRef(status_list_url("message"), mark.revocation_index),
     )
     token = sign_credential(credential, signing_ring())
-    return token, str(unverified_header(token)["kid"])
+    return token, split_kid(str(unverified_header(token)["kid"]))[1]
 
 
 def _record(mark: TrustMark, *, action: str, from_status: str, actor: Any, reason: str) -> TrustMarkEvent:
@@ -272,8 +272,8 @@ def _change(mark: TrustMark, *, to: str, action: str, actor: Any, reason: str) -
     mark.status_changed_by = actor if getattr(actor, "pk", None) else None
     mark.updated = now
     mark.save(update_fields=["status", "status_reason", "status_changed_at", "status_changed_by", "updated"])
-    for purpose, flagged in (("suspension", TrustMark.SUSPENDED), ("revocation", TrustMark.REVOKED)):
-        if flagged in (before, to):
+    for purpose, (_, flagged) in _LIST_MARKS.items():
+        if {before, to} & set(flagged):
             status_list_publish(purpose=purpose)
     _record(mark, action=action, from_status=before, actor=actor, reason=reason)
     _forget_answer(mark)
@@ -708,16 +708,24 @@ def trust_marks_expire(*, today: date | None = None) -> int:
 # --- status lists -------------------------------------------------------------------------------
 
 
+# Each status list: the index field it uses and the statuses it flags (see trustmarks.statuslist).
+_LIST_MARKS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "message": ("revocation_index", (TrustMark.SUSPENDED, TrustMark.REVOKED)),
+    "revocation": ("revocation_index", (TrustMark.REVOKED,)),
+    "suspension": ("suspension_index", (TrustMark.SUSPENDED,)),
+}
+
+
 def status_list_publish(*, purpose: str) -> str:
     """Rebuild the ``purpose`` Bitstring Status List from the marks' statuses, sign and store it."""
     if purpose not in statuslist.PURPOSES:
         raise DomainError(f"Unknown status list {purpose!r}.", status=404, code="not_found")
-    flagged_status = TrustMark.REVOKED if purpose == "revocation" else TrustMark.SUSPENDED
-    field = f"{purpose}_index"
-    bits = statuslist.new_list()
-    indexes = list(TrustMark.objects.filter(status=flagged_status).values_list(field, flat=True))
-    for index in indexes:
-        statuslist.set_bit(bits, index, True)
+    field, flagged_statuses = _LIST_MARKS[purpose]
+    size = statuslist.status_size(purpose)
+    bits = statuslist.new_list(size=size)
+    indexes = list(TrustMark.objects.filter(status__in=flagged_statuses).values_list(field, "status"))
+    for index, status in indexes:
+        statuslist.set_value(bits, index, statuslist.mark_status_value(purpose, status), size)
     now = timezone.now()
     credential = statuslist.build_status_list_credential(
         url=status_list_url(purpose),

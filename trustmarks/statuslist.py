@@ -1,13 +1,25 @@
 """W3C Bitstring Status List v1.0: revocation and suspension without telling us which mark is checked.
 
-A status list is a bitstring of at least 131,072 entries (16 KiB), so one list hides any mark
-among many. Index 0 is the left-most (most significant) bit of the first byte. The published
+A status list has at least 131,072 entries, so one list hides any mark among many. Entry ``i``
+of a list with ``statusSize`` *s* is the *s* bits starting at bit ``i × s``, read as an unsigned
+big-endian number; bit 0 is the left-most (most significant) bit of the first byte. The published
 ``encodedList`` is the GZIP-compressed bitstring, base64url-encoded without padding, with the
-multibase prefix ``u``. Each trust mark gets a *random* unused index in both lists
-(``allocate_index``), so list position says nothing about issue order.
+multibase prefix ``u``. Each trust mark gets a *random* unused index (``allocate_index``), so list
+position says nothing about issue order.
 
-The list is published as a ``BitstringStatusListCredential`` signed as a VC-JWT with the same
-key ring as the marks (``sign_status_list_credential``); verifiers use ``verify_status_list_jwt``.
+Three lists are published:
+
+* ``message`` (``statusSize`` 2; the one a credential's single ``credentialStatus`` entry names):
+  ``0x0`` active, ``0x1`` suspended, ``0x2`` revoked, ``0x3`` invalid (never used). Open Badges
+  3.0 allows one ``credentialStatus`` object, and a one-bit ``revocation`` entry cannot also say
+  "suspended" (revocation is final by definition), so both go in one two-bit entry with the
+  spec's ``message`` purpose, whose meanings travel in the entry's ``statusMessage``. The mark's
+  index in it is its revocation index.
+* ``revocation`` and ``suspension`` (one bit each), named by credentials issued before the
+  message list existed (two ``credentialStatus`` entries); still kept up to date.
+
+Each is published as a ``BitstringStatusListCredential`` signed as a VC-JWT with the same key
+ring as the marks (``sign_status_list_credential``); verifiers use ``verify_status_list_jwt``.
 """
 
 from __future__ import annotations
@@ -32,19 +44,51 @@ MIN_ENTRIES = 131_072
 MAX_ENTRIES = 16 * 1024 * 1024 * 8
 VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 
-StatusPurpose = Literal["revocation", "suspension"]
-PURPOSES: tuple[StatusPurpose, ...] = ("revocation", "suspension")
+StatusPurpose = Literal["revocation", "suspension", "message"]
+PURPOSES: tuple[StatusPurpose, ...] = ("message", "revocation", "suspension")
+LEGACY_PURPOSES: tuple[StatusPurpose, ...] = ("revocation", "suspension")
+
+# The message list: two bits per mark, and what each value means (W3C ``statusMessage`` entries).
+MESSAGE_STATUS_SIZE = 2
+ACTIVE, SUSPENDED, REVOKED, INVALID = 0x0, 0x1, 0x2, 0x3
+STATUS_MESSAGES: tuple[tuple[int, str], ...] = (
+    (ACTIVE, "active"),
+    (SUSPENDED, "suspended"),
+    (REVOKED, "revoked"),
+    (INVALID, "invalid"),
+)
+
+
+def status_size(purpose: str) -> int:
+    """Bits per entry in the ``purpose`` list (2 for ``message``, else 1)."""
+    return MESSAGE_STATUS_SIZE if purpose == "message" else 1
+
+
+def status_message_entries() -> list[dict[str, str]]:
+    """The ``statusMessage`` array of a ``message`` entry (``{"status": "0x1", "message": …}``)."""
+    return [{"status": hex(value), "message": message} for value, message in STATUS_MESSAGES]
+
+
+def mark_status_value(purpose: str, status: str) -> int:
+    """The entry value that a mark in ``status`` (``active``, ``suspended``, …) has in a list."""
+    if purpose == "message":
+        return {"suspended": SUSPENDED, "revoked": REVOKED}.get(status, ACTIVE)
+    flagged = "revoked" if purpose == "revocation" else "suspended"
+    return int(status == flagged)
 
 
 class StatusListError(ValueError):
     """An encoded list or a status-list credential that cannot be used."""
 
 
-def new_list(entries: int = MIN_ENTRIES) -> bytearray:
-    """An all-zero bitstring of ``entries`` bits (a multiple of 8, at least 131,072)."""
+def new_list(entries: int = MIN_ENTRIES, *, size: int = 1) -> bytearray:
+    """An all-zero bitstring of ``entries`` entries of ``size`` bits (entries: a multiple of 8,
+    at least 131,072)."""
     if entries < MIN_ENTRIES or entries % 8:
         raise ValueError(f"a status list has a multiple of 8 entries, at least {MIN_ENTRIES}")
-    return bytearray(entries // 8)
+    if not 1 <= size <= 8:
+        raise ValueError("statusSize is 1 to 8 bits")
+    return bytearray(entries * size // 8)
 
 
 def _position(bits: bytearray | bytes, index: int) -> tuple[int, int]:
@@ -66,6 +110,24 @@ def get_bit(bits: bytearray | bytes, index: int) -> bool:
     """The status bit at ``index`` (``True`` = revoked / suspended)."""
     byte, shift = _position(bits, index)
     return bool(bits[byte] >> shift & 1)
+
+
+def set_value(bits: bytearray, index: int, value: int, size: int) -> None:
+    """Set entry ``index`` of a list of ``size``-bit entries to ``value``, in place."""
+    if not 0 <= value < 1 << size:
+        raise ValueError(f"status value {value} does not fit in {size} bits")
+    for offset in range(size):
+        set_bit(bits, index * size + offset, bool(value >> (size - 1 - offset) & 1))
+
+
+def get_value(bits: bytearray | bytes, index: int, size: int) -> int:
+    """Entry ``index`` of a list of ``size``-bit entries (most significant bit first)."""
+    if index < 0 or (index + 1) * size > len(bits) * 8:
+        raise IndexError(f"status index {index} outside the list of {len(bits) * 8 // size} entries")
+    value = 0
+    for offset in range(size):
+        value = value << 1 | get_bit(bits, index * size + offset)
+    return value
 
 
 def encode(bits: bytearray | bytes) -> str:
@@ -120,7 +182,11 @@ def build_status_list_credential(
     valid_from: datetime,
     valid_until: datetime | None = None,
 ) -> dict[str, Any]:
-    """The ``BitstringStatusListCredential`` published at ``url`` (unsigned; see ``sign_…``)."""
+    """The ``BitstringStatusListCredential`` published at ``url`` (unsigned; see ``sign_…``).
+
+    Every property is a term of the VC 2.0 context (``statusSize`` belongs to the entries in the
+    credentials, not to the list), so strict JSON-LD processors accept it.
+    """
     if purpose not in PURPOSES:
         raise ValueError(f"status purpose must be one of {PURPOSES}")
     credential: dict[str, Any] = {
@@ -150,15 +216,22 @@ def sign_status_list_credential(
 
 @dataclass(frozen=True)
 class StatusList:
-    """A verified status list: its URL, purpose, issuer and bitstring."""
+    """A verified status list: its URL, purposes (``statusPurpose``: one or more), issuer, bits."""
 
     url: str
-    purpose: str
+    purposes: tuple[str, ...]
     issuer: str
     bits: bytearray
 
+    @property
+    def purpose(self) -> str:
+        return self.purposes[0] if self.purposes else ""
+
     def get(self, index: int) -> bool:
         return get_bit(self.bits, index)
+
+    def value(self, index: int, size: int = 1) -> int:
+        return get_value(self.bits, index, size)
 
 
 def verify_status_list_jwt(token: str, jwks: Mapping[str, Any], *, now: datetime) -> StatusList:
@@ -185,9 +258,11 @@ def verify_status_list_jwt(token: str, jwks: Mapping[str, Any], *, now: datetime
         raise
     except ValueError as exc:
         raise StatusListError(f"status list: {exc}") from exc
+    purposes = subject.get("statusPurpose", "")
+    purposes = purposes if isinstance(purposes, list) else [purposes]
     return StatusList(
         url=str(cred.get("id", "")),
-        purpose=str(subject.get("statusPurpose", "")),
+        purposes=tuple(str(p) for p in purposes),
         issuer=issuer_id(cred) or "",
         bits=decode(subject.get("encodedList", "")),
     )

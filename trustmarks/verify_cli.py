@@ -18,15 +18,18 @@ Then run::
     workflowos verify-credential badge.svg --jwks jwks.json --offline
     valid: TM-00142 Acme AI, valid until 2026-12-31 (status not checked: offline)
 
-Offline, the command checks the signature (with the key named by the token's ``kid``) and the
-validity dates. Revocation and suspension are published as signed W3C Bitstring Status Lists
-(the ``credentialStatus`` URLs in the credential); online the command fetches and verifies them::
+Offline, the command checks the signature (with the key named by the token's ``kid``, either
+``https://ISSUER/.well-known/jwks.json#<thumbprint>`` or, in older credentials, the bare
+thumbprint) and the validity dates. Suspension and revocation are published as a signed W3C
+Bitstring Status List (the ``credentialStatus`` URL in the credential: one two-bit ``message``
+entry, ``0x1`` suspended, ``0x2`` revoked; older credentials name a revocation and a suspension
+list); online the command fetches and verifies it::
 
     workflowos verify-credential badge.png --jwks https://ISSUER/.well-known/jwks.json
     valid: TM-00142 Acme AI, valid until 2026-12-31
 
 Each list covers every mark of the issuer, so fetching it does not tell the issuer which mark
-you check. To check status on an air-gapped machine, download the two lists beforehand and pass
+you check. To check status on an air-gapped machine, download the list(s) beforehand and pass
 them with ``--status-list FILE`` (once each). Without ``--jwks`` (online only) the keys are
 fetched from the ``/.well-known/jwks.json`` of the issuer named in the credential, which then
 trusts that domain.
@@ -41,14 +44,13 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-import urllib.parse
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from lib import safejson
-from lib.jws import issuer_id
+from lib.jws import issuer_id, jwks_url
 from lib.keys import b64url_decode, fetch_url, load_jwks
 from trustmarks.badges import BadgeFormatError, extract_baked_credential
 from trustmarks.credentials import summarize, verify_credential_jwt
@@ -74,7 +76,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         action="append",
         default=[],
-        help="a status-list VC-JWT downloaded beforehand (repeat for revocation and suspension)",
+        help="a status-list VC-JWT downloaded beforehand (repeat for several lists)",
     )
 
 
@@ -125,11 +127,10 @@ def _unverified_payload(token: str) -> dict[str, Any]:
 
 
 def _default_jwks_url(token: str) -> str:
-    issuer = issuer_id(_unverified_payload(token)) or ""
-    parts = urllib.parse.urlsplit(issuer)
-    if parts.scheme not in ("https", "http") or not parts.netloc:
-        raise UnusableInput("the credential's issuer is not a web address; pass --jwks")
-    return f"{parts.scheme}://{parts.netloc}/.well-known/jwks.json"
+    try:
+        return jwks_url(issuer_id(_unverified_payload(token)) or "")
+    except ValueError as exc:
+        raise UnusableInput("the credential's issuer is not a web address; pass --jwks") from exc
 
 
 def _status_fetcher(files: list[str], offline: bool) -> Callable[[str], str] | None:

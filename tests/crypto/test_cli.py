@@ -118,10 +118,11 @@ def test_unusable_input_exits_2(ring, jwks_file, tmp_path, capsys):
         assert out == "" and err.startswith("error: ")
 
 
-def test_status_lists_given_as_files_are_checked_offline(ring, jwks_file, tmp_path, capsys):
-    token = make_token(ring, revocation_index=5, suspension_index=6)
+@pytest.mark.parametrize("legacy", [False, True], ids=["current", "legacy"])
+def test_status_lists_given_as_files_are_checked_offline(ring, jwks_file, tmp_path, capsys, legacy):
+    token = make_token(ring, legacy=legacy, status_index=5, revocation_index=5, suspension_index=6)
     files = []
-    for n, list_token in enumerate(status_list_tokens(ring, revoked={5}).values()):
+    for n, list_token in enumerate(status_list_tokens(ring, revoked={5}, legacy=legacy).values()):
         path = tmp_path / f"list{n}.jwt"
         path.write_text(list_token)
         files += ["--status-list", str(path)]
@@ -171,7 +172,28 @@ def issuer(monkeypatch: pytest.MonkeyPatch) -> Iterator[_Issuer]:
 
 
 def test_online_verification_fetches_the_issuers_keys_and_status_lists(ring, issuer, capsys):
-    token = make_token(ring, issuer=issuer.url, revocation_index=10, suspension_index=20)
+    token = make_token(ring, issuer=issuer.url, status_index=10)
+
+    issuer.publish(ring)
+    code, out, _ = run(capsys, "verify-credential", token)
+    assert code == 0 and out == f"valid: TM-00142 Acme AI, valid until {until_of()}"
+    # One status list: the credential's single two-bit entry carries suspension and revocation.
+    assert set(issuer.requests) == {"/.well-known/jwks.json", "/api/certify/status/message"}
+
+    issuer.publish(ring, suspended={10})
+    code, out, _ = run(capsys, "verify-credential", token, "--jwks", f"{issuer.url}/.well-known/jwks.json")
+    assert (code, out) == (1, "invalid: suspended (TM-00142 Acme AI)")
+
+    issuer.publish(ring, revoked={10})
+    assert run(capsys, "verify-credential", token)[:2] == (1, "invalid: revoked (TM-00142 Acme AI)")
+
+    issuer.routes.pop("/api/certify/status/message")
+    code, out, _ = run(capsys, "verify-credential", token)
+    assert code == 1 and out.startswith("invalid: could not check status")
+
+
+def test_online_verification_of_a_credential_issued_before_the_message_list(ring, issuer, capsys):
+    token = make_token(ring, legacy=True, issuer=issuer.url, revocation_index=10, suspension_index=20)
 
     issuer.publish(ring)
     code, out, _ = run(capsys, "verify-credential", token)
@@ -183,15 +205,10 @@ def test_online_verification_fetches_the_issuers_keys_and_status_lists(ring, iss
     }
 
     issuer.publish(ring, suspended={20})
-    code, out, _ = run(capsys, "verify-credential", token, "--jwks", f"{issuer.url}/.well-known/jwks.json")
-    assert (code, out) == (1, "invalid: suspended (TM-00142 Acme AI)")
+    assert run(capsys, "verify-credential", token)[:2] == (1, "invalid: suspended (TM-00142 Acme AI)")
 
     issuer.publish(ring, revoked={10})
     assert run(capsys, "verify-credential", token)[:2] == (1, "invalid: revoked (TM-00142 Acme AI)")
-
-    issuer.routes.pop("/api/certify/status/revocation")
-    code, out, _ = run(capsys, "verify-credential", token)
-    assert code == 1 and out.startswith("invalid: could not check status")
 
 
 # --- verify-bundle ------------------------------------------------------------------------------

@@ -13,16 +13,33 @@ from joserfc.jwk import KeySet
 from lib.keys import KeyRing, b64url_decode, b64url_encode
 from trustmarks.credentials import OB3_CONTEXT, summarize, verify_credential_jwt
 
-from .helpers import ISSUER, REVOCATION_URL, SUSPENSION_URL, make_credential, make_token, status_list_tokens
+from .helpers import (
+    ISSUER,
+    MESSAGE_URL,
+    REVOCATION_URL,
+    SUSPENSION_URL,
+    make_credential,
+    make_token,
+    status_list_tokens,
+)
+
+JWKS_URL = f"{ISSUER}/.well-known/jwks.json"
 
 
 def jose_decode(token: str, jwks: dict):
-    """Verify with joserfc (independent of PyJWT and of our code), from the published JWKS only."""
+    """Verify with joserfc (independent of PyJWT and of our code), from the published JWKS only.
+
+    The ``kid`` is ``<JWKS URL>#<thumbprint>`` (or, in older tokens, the bare thumbprint): the
+    fragment is the ``kid`` of the key in the set, as the README tells third-party verifiers.
+    """
+    key_set = KeySet.import_key_set(json.loads(json.dumps(jwks)))
+
+    def resolve(obj):
+        return key_set.get_by_kid(obj.headers()["kid"].rpartition("#")[2])
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # joserfc flags "EdDSA" as superseded by "Ed25519" (RFC 9864)
-        return jose_jwt.decode(
-            token, KeySet.import_key_set(json.loads(json.dumps(jwks))), algorithms=["EdDSA"]
-        )
+        return jose_jwt.decode(token, resolve, algorithms=["EdDSA"])
 
 
 def parts(token: str) -> tuple[dict, dict, str]:
@@ -46,22 +63,20 @@ def test_credential_has_the_open_badges_3_shape():
     assert achievement["type"] == ["Achievement"] and achievement["name"] == "PSF v1.1 Production Safe"
     assert achievement["criteria"]["narrative"] and "PSF-1..8" in achievement["description"]
     assert [r["value"] for r in subject["result"]][:2] == ["4.1", "4.2"]
-    assert cred["credentialStatus"] == [
-        {
-            "id": f"{REVOCATION_URL}#1000",
-            "type": "BitstringStatusListEntry",
-            "statusPurpose": "revocation",
-            "statusListIndex": "1000",
-            "statusListCredential": REVOCATION_URL,
-        },
-        {
-            "id": f"{SUSPENSION_URL}#2000",
-            "type": "BitstringStatusListEntry",
-            "statusPurpose": "suspension",
-            "statusListIndex": "2000",
-            "statusListCredential": SUSPENSION_URL,
-        },
-    ]
+    assert cred["credentialStatus"] == {
+        "id": f"{MESSAGE_URL}#1000",
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": "message",
+        "statusListIndex": "1000",
+        "statusListCredential": MESSAGE_URL,
+        "statusSize": 2,
+        "statusMessage": [
+            {"status": "0x0", "message": "active"},
+            {"status": "0x1", "message": "suspended"},
+            {"status": "0x2", "message": "revoked"},
+            {"status": "0x3", "message": "invalid"},
+        ],
+    }
     assert summarize(cred).mark_id == "TM-00142"
 
 
@@ -69,11 +84,13 @@ def test_vc_jwt_header_and_claims(ring: KeyRing):
     cred = make_credential()
     header, payload, _ = parts(make_token(ring))
 
-    assert header == {"alg": "EdDSA", "kid": ring.active().kid, "typ": "vc+jwt"}
-    assert payload["iss"] == ISSUER and payload["jti"] == cred["id"]
+    # Open Badges 3.0: the kid is a URI that dereferences to the key (the JWKS, fragment = thumbprint).
+    assert header == {"alg": "EdDSA", "kid": f"{JWKS_URL}#{ring.active().kid}", "typ": "vc+jwt"}
+    # No jti: it is not a term of the VC 2.0 context (the credential's id names the token).
+    assert payload["iss"] == ISSUER and "jti" not in payload
     assert payload["nbf"] == int(datetime.fromisoformat(cred["validFrom"]).timestamp())
     assert payload["exp"] == int(datetime.fromisoformat(cred["validUntil"]).timestamp())
-    assert {k: v for k, v in payload.items() if k not in {"iss", "jti", "sub", "nbf", "exp", "iat"}} == cred
+    assert {k: v for k, v in payload.items() if k not in {"iss", "sub", "nbf", "exp", "iat"}} == cred
 
 
 def test_an_independent_library_verifies_our_token_with_the_published_jwks_only(ring: KeyRing):
@@ -82,17 +99,19 @@ def test_an_independent_library_verifies_our_token_with_the_published_jwks_only(
 
     decoded = jose_decode(token, published)
 
-    assert decoded.header["kid"] == ring.active().kid
+    assert decoded.header["kid"] == f"{JWKS_URL}#{ring.active().kid}"
     assert decoded.claims["credentialSubject"]["name"] == "Acme AI"
 
 
 def test_credentials_signed_before_rotation_still_verify(ring: KeyRing):
     old_token = make_token(ring)
+    legacy_token = make_token(ring, legacy=True)  # bare-thumbprint kid, as issued before
     ring.rotate()
     new_token = make_token(ring)
 
     assert parts(old_token)[0]["kid"] != parts(new_token)[0]["kid"]
-    for token in (old_token, new_token):
+    assert parts(legacy_token)[0]["kid"] == parts(old_token)[0]["kid"].split("#")[1]
+    for token in (old_token, legacy_token, new_token):
         assert verify_credential_jwt(token, ring.jwks()).ok
         assert jose_decode(token, ring.jwks()).claims["iss"] == ISSUER
 
@@ -158,34 +177,78 @@ def test_garbage_is_rejected_as_malformed(ring: KeyRing, token: str):
     assert not result.ok and result.code == "malformed"
 
 
-def test_status_aware_verification(ring: KeyRing):
-    token = make_token(ring, revocation_index=1000, suspension_index=2000)
+@pytest.mark.parametrize("legacy", [False, True], ids=["current", "legacy"])
+def test_status_aware_verification(ring: KeyRing, legacy: bool):
+    token = make_token(ring, legacy=legacy, status_index=1000, revocation_index=1000, suspension_index=2000)
+    r, s = (1000, 2000) if legacy else (1000, 1000)
 
     clean = verify_credential_jwt(token, ring.jwks(), status_fetcher=status_list_tokens(ring).__getitem__)
     assert clean.ok and clean.status_checked
 
     revoked = verify_credential_jwt(
-        token, ring.jwks(), status_fetcher=status_list_tokens(ring, revoked={1000}).__getitem__
+        token, ring.jwks(), status_fetcher=status_list_tokens(ring, revoked={r}).__getitem__
     )
     assert (revoked.ok, revoked.code, revoked.reason) == (False, "revoked", "revoked")
 
-    suspended = status_list_tokens(ring, suspended={2000})
+    suspended = status_list_tokens(ring, suspended={s})
     result = verify_credential_jwt(token, ring.jwks(), status_fetcher=suspended.__getitem__)
     assert (result.ok, result.code) == (False, "suspended")
 
-    # Other marks' bits do not matter (the bit is the mark's own, not its neighbour's).
-    others = status_list_tokens(ring, revoked={999, 1001}, suspended={1999, 2001})
+    # Other marks' entries do not matter (the entry is the mark's own, not its neighbour's).
+    others = status_list_tokens(ring, revoked={r - 1, r + 1}, suspended={s - 1, s + 1})
     assert verify_credential_jwt(token, ring.jwks(), status_fetcher=others.__getitem__).ok
 
 
-def test_reinstating_a_suspended_mark_makes_it_valid_again(ring: KeyRing):
-    token = make_token(ring, suspension_index=77)
+@pytest.mark.parametrize("legacy", [False, True], ids=["current", "legacy"])
+def test_reinstating_a_suspended_mark_makes_it_valid_again(ring: KeyRing, legacy: bool):
+    token = make_token(ring, legacy=legacy, status_index=77, suspension_index=77)
     assert not verify_credential_jwt(
         token, ring.jwks(), status_fetcher=status_list_tokens(ring, suspended={77}).get
     ).ok
     assert verify_credential_jwt(
         token, ring.jwks(), status_fetcher=status_list_tokens(ring, suspended=set()).get
     ).ok
+
+
+def test_the_two_bit_entry_reads_only_the_marks_own_two_bits(ring: KeyRing):
+    """Neighbours at index ± 1 share bytes with the mark's entry; their values never leak into it."""
+    token = make_token(ring, status_index=4)  # bits 8 and 9: the first two bits of byte 1
+    for flags in ({"revoked": {3, 5}}, {"suspended": {3, 5}}, {"revoked": {3}, "suspended": {5}}):
+        lists = status_list_tokens(ring, **flags)
+        assert verify_credential_jwt(token, ring.jwks(), status_fetcher=lists.__getitem__).ok, flags
+
+
+def test_a_status_value_without_a_meaning_is_not_reported_valid(ring: KeyRing):
+    from trustmarks import statuslist
+
+    bits = statuslist.new_list(size=2)
+    statuslist.set_value(bits, 1000, statuslist.INVALID, 2)
+    credential = statuslist.build_status_list_credential(
+        url=MESSAGE_URL,
+        purpose="message",
+        encoded_list=statuslist.encode(bits),
+        issuer_id=ISSUER,
+        valid_from=datetime.now(UTC) - timedelta(hours=1),
+    )
+    lists = {MESSAGE_URL: statuslist.sign_status_list_credential(credential, ring)}
+    result = verify_credential_jwt(make_token(ring), ring.jwks(), status_fetcher=lists.__getitem__)
+    assert (result.ok, result.code, result.reason) == (False, "status_unavailable", "status 0x3 (invalid)")
+
+
+def test_a_kid_naming_another_issuers_key_set_is_rejected(ring: KeyRing):
+    header, payload, _ = parts(make_token(ring))
+    header["kid"] = f"https://attacker.example/.well-known/jwks.json#{ring.active().kid}"
+    from lib.jws import sign_compact
+
+    token = sign_compact(
+        json.dumps(payload).encode(),
+        ring,
+        headers={"typ": "vc+jwt"},
+        kid_url="https://attacker.example/.well-known/jwks.json",
+    )
+    result = verify_credential_jwt(token, ring.jwks())
+    assert (result.ok, result.code) == (False, "malformed")
+    assert "key set" in result.reason
 
 
 def test_status_that_cannot_be_checked_is_not_reported_valid(ring: KeyRing, tmp_path: Path):
@@ -202,8 +265,12 @@ def test_status_that_cannot_be_checked_is_not_reported_valid(ring: KeyRing, tmp_
     result = verify_credential_jwt(token, ring.jwks(), status_fetcher=forged.__getitem__)
     assert (result.ok, result.code) == (False, "status_unavailable")
 
-    # A revocation list served where the suspension list should be does not count either.
+    # A list of another purpose served where the mark's list should be does not count either.
     lists = status_list_tokens(ring)
-    swapped = {REVOCATION_URL: lists[SUSPENSION_URL], SUSPENSION_URL: lists[REVOCATION_URL]}
+    swapped = {MESSAGE_URL: lists[REVOCATION_URL]}
     result = verify_credential_jwt(token, ring.jwks(), status_fetcher=swapped.__getitem__)
+    assert (result.ok, result.code) == (False, "status_unavailable")
+    legacy = make_token(ring, legacy=True)
+    swapped = {REVOCATION_URL: lists[SUSPENSION_URL], SUSPENSION_URL: lists[REVOCATION_URL]}
+    result = verify_credential_jwt(legacy, ring.jwks(), status_fetcher=swapped.__getitem__)
     assert (result.ok, result.code) == (False, "status_unavailable")

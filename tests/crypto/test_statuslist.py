@@ -24,6 +24,37 @@ def test_the_spec_example_decodes_to_an_empty_list_of_131072_entries():
     assert not any(bits)
 
 
+def test_two_bit_entries_are_read_most_significant_bit_first():
+    """Entry i of a statusSize-2 list is bits 2i and 2i+1, the first of them the high bit."""
+    bits = sl.new_list(size=2)
+    assert len(bits) * 8 == 2 * 131_072  # 131,072 entries of two bits
+    sl.set_value(bits, 0, sl.REVOKED, 2)  # 0b10 → bits 0..1
+    sl.set_value(bits, 1, sl.SUSPENDED, 2)  # 0b01 → bits 2..3
+    sl.set_value(bits, 3, sl.INVALID, 2)  # 0b11 → bits 6..7
+    sl.set_value(bits, 131_071, sl.SUSPENDED, 2)
+    assert bits[0] == 0b10_01_00_11 and bits[-1] == 0b00_00_00_01
+    assert [sl.get_value(bits, i, 2) for i in range(5)] == [2, 1, 0, 3, 0]
+    sl.set_value(bits, 0, sl.ACTIVE, 2)
+    assert bits[0] == 0b00_01_00_11
+    assert sl.get_value(sl.decode(sl.encode(bits)), 131_071, 2) == sl.SUSPENDED
+    with pytest.raises(IndexError):
+        sl.get_value(bits, 131_072, 2)
+    with pytest.raises(ValueError):
+        sl.set_value(bits, 5, 4, 2)
+
+
+def test_mark_statuses_map_to_list_values():
+    assert [sl.mark_status_value("message", s) for s in ("active", "suspended", "revoked", "expired")] == [
+        0,
+        1,
+        2,
+        0,
+    ]
+    assert [sl.mark_status_value("revocation", s) for s in ("active", "suspended", "revoked")] == [0, 0, 1]
+    assert [sl.mark_status_value("suspension", s) for s in ("active", "suspended", "revoked")] == [0, 1, 0]
+    assert sl.status_message_entries()[2] == {"status": "0x2", "message": "revoked"}
+
+
 def test_bit_order_index_zero_is_the_leftmost_bit_of_the_first_byte():
     bits = sl.new_list()
     for index in (0, 7, 9, 131_071):
@@ -133,7 +164,14 @@ def test_status_list_credential_is_signed_and_verifiable_independently(ring: Key
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # joserfc flags "EdDSA" as superseded by "Ed25519" (RFC 9864)
-        decoded = jose_jwt.decode(token, KeySet.import_key_set(ring.jwks()), algorithms=["EdDSA"])
+        key_set = KeySet.import_key_set(ring.jwks())
+        decoded = jose_jwt.decode(
+            token,
+            lambda obj: key_set.get_by_kid(
+                obj.headers()["kid"].rpartition("#")[2]
+            ),  # kid: JWKS URL#thumbprint
+            algorithms=["EdDSA"],
+        )
     assert decoded.claims["credentialSubject"]["encodedList"] == sl.encode(bits)
     status = sl.verify_status_list_jwt(token, ring.jwks(), now=datetime(2026, 2, 1, tzinfo=UTC))
     assert status.purpose == "revocation" and status.issuer == ISSUER and status.url == REVOCATION_URL

@@ -35,6 +35,7 @@ ROWS: list[tuple[str, str, dict[str, Any], Any]] = [
     ("GET", "/api/certify/trust-mark/verify?id=TM-99999", dict.fromkeys(PERSONAS, 404), None),
     ("GET", "/api/certify/trust-mark/verify", dict.fromkeys(PERSONAS, 400), None),
     ("POST", "/api/certify/trust-mark/verify?id={tm}", dict.fromkeys(PERSONAS, 405), None),
+    ("GET", "/api/certify/status/message", PUBLIC, None),
     ("GET", "/api/certify/status/revocation", PUBLIC, None),
     ("GET", "/api/certify/status/suspension", PUBLIC, None),
     ("GET", "/api/certify/log/head", PUBLIC, None),

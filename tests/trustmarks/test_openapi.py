@@ -14,6 +14,7 @@ pytestmark = pytest.mark.django_db
 
 PUBLIC_PATHS = [
     "/api/certify/trust-mark/verify",
+    "/api/certify/status/message",
     "/api/certify/status/revocation",
     "/api/certify/status/suspension",
     "/api/certify/log/head",
@@ -60,7 +61,7 @@ def test_verify_documents_every_answer_with_an_example(client):
 
 def test_status_lists_are_documented_as_vc_jwt(client):
     paths = openapi(client)["paths"]
-    for purpose in ("revocation", "suspension"):
+    for purpose in ("message", "revocation", "suspension"):
         assert (
             "application/vc+jwt"
             in paths[f"/api/certify/status/{purpose}"]["get"]["responses"]["200"]["content"]

@@ -342,6 +342,16 @@ class VcJwtRenderer(BaseRenderer):
         return str(data).encode("ascii")
 
 
+_STATUS_LIST_ROLE = {
+    "message": (
+        "Two bits per mark (`statusSize: 2`): `0x0` active, `0x1` suspended, `0x2` revoked. This is "
+        "the list every current credential's single `credentialStatus` entry names."
+    ),
+    "revocation": "One bit per mark (set = revoked), named by credentials issued before the message list.",
+    "suspension": "One bit per mark (set = suspended), named by credentials issued before the message list.",
+}
+
+
 def _status_list_schema(purpose: str) -> Any:
     return extend_schema(
         operation_id=f"status_list_{purpose}",
@@ -350,7 +360,7 @@ def _status_list_schema(purpose: str) -> Any:
             f"A W3C `BitstringStatusListCredential` (`statusPurpose: {purpose}`) signed as a VC-JWT "
             "(EdDSA) with the keys at `/.well-known/jwks.json`. It has 131,072 entries; a credential's "
             "`credentialStatus` names its random index. Fetching the whole list tells nobody which "
-            "mark you check."
+            f"mark you check. {_STATUS_LIST_ROLE[purpose]}"
         ),
         parameters=[IF_NONE_MATCH, *_CACHE_HEADERS[:2]],
         responses={
@@ -375,6 +385,14 @@ class StatusListView(FastPublicView):
             content_type=VC_JWT_MEDIA_TYPE,
             max_age=PUBLIC_MAX_AGE,
         )
+
+
+class MessageListView(StatusListView):
+    purpose = "message"
+
+    @_status_list_schema("message")
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return super().get(request)
 
 
 class RevocationListView(StatusListView):
