@@ -30,7 +30,7 @@ from referencing.exceptions import NoSuchResource
 from lib.keys import b64url_decode
 from tests.crypto.helpers import legacy_sign
 from tests.standards import REPO, standards_file
-from tests.trustmarks.helpers import ISSUER
+from tests.trustmarks.helpers import ISSUER, lead_assessor
 from trustmarks import jsonld
 from trustmarks.jsonld import JsonLdSafeModeError, expand_safe
 
@@ -122,15 +122,17 @@ def legacy_token(mark) -> str:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def marks(make_mark, personas) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     """One mark per status, plus a renewed one (re-signed), all issued by the real services."""
-    from trustmarks.services import trust_mark_renew
+    from trustmarks.services import trust_mark_renew, trust_mark_review
 
     out = {
         status: make_mark(company=f"{status.title()} Co", status=status)
         for status in ("active", "suspended", "revoked")
     }
-    out["renewed"] = trust_mark_renew(
-        mark=make_mark(company="Renewed Co"), actor=personas.ada, reason="Review passed"
+    to_renew = make_mark(company="Renewed Co")
+    trust_mark_review(
+        mark=to_renew, actor=personas.ada, evidence_valid=True, scores=dict(to_renew.scores), notes="Evidence current"
     )
+    out["renewed"] = trust_mark_renew(mark=to_renew, actor=personas.ada, reason="Review passed")
     return out
 
 
@@ -294,9 +296,9 @@ def test_the_message_list_follows_the_lifecycle(client, make_mark, personas):
     assert values() == (0, 0, False, False)
     trust_mark_suspend(mark=mark, actor=personas.ada, reason="PSF-6 queue off")
     assert values() == (1, 0, False, True)
-    trust_mark_reinstate(mark=mark, actor=personas.ada, reason="Queue restored")
+    trust_mark_reinstate(mark=mark, actor=personas.ada, reason="Queue restored", approver=lead_assessor())
     assert values() == (0, 0, False, False)
-    trust_mark_revoke(mark=mark, actor=personas.ada, reason="Withdrawn")
+    trust_mark_revoke(mark=mark, actor=personas.ada, reason="Withdrawn", approver=lead_assessor())
     assert values() == (2, 0, True, False)
 
 
@@ -325,7 +327,7 @@ def test_current_and_old_credentials_verify_with_our_verifier_and_cli(
         if expected == "suspended":
             trust_mark_suspend(mark=mark, actor=personas.ada, reason="Finding")
         if expected == "revoked":
-            trust_mark_revoke(mark=mark, actor=personas.ada, reason="Not fixed")
+            trust_mark_revoke(mark=mark, actor=personas.ada, reason="Not fixed", approver=lead_assessor())
         for token in (current, old):
             result = verify_credential_jwt(token, jwks, status_fetcher=lambda url: fetch(client, url))
             assert result.code == expected and result.ok == (expected == "ok")
@@ -368,7 +370,7 @@ def test_the_readme_jwcrypto_example_runs_as_written(client, make_mark, personas
     assert (done.returncode, done.stdout.strip()) == (0, "TM-00142 Acme AI active"), done.stderr
     trust_mark_suspend(mark=mark, actor=personas.ada, reason="Finding")
     assert run().stdout.strip() == "TM-00142 Acme AI suspended"
-    trust_mark_revoke(mark=mark, actor=personas.ada, reason="Not fixed")
+    trust_mark_revoke(mark=mark, actor=personas.ada, reason="Not fixed", approver=lead_assessor())
     assert run().stdout.strip() == "TM-00142 Acme AI revoked"
 
     # A tampered credential does not get through the example.
