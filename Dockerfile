@@ -53,6 +53,7 @@ COPY assessments/ assessments/
 COPY trustmarks/ trustmarks/
 COPY evidence/ evidence/
 COPY msp/ msp/
+COPY notify/ notify/
 COPY scripts/healthcheck.py scripts/healthcheck.py
 RUN pip install --no-cache-dir .
 

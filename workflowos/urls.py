@@ -30,6 +30,8 @@ urlpatterns = [
     path("", include("evidence.urls")),
     path("api/", include("evidence.api.urls")),
     path("", include("msp.urls")),
+    path("", include("notify.urls")),
+    path("api/", include("notify.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script from a URL, not inline (CSP).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
