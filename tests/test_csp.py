@@ -14,6 +14,8 @@ from tests.assessments.test_access_matrix import ROWS as ASSESSMENT_ROWS
 from tests.assessments.test_access_matrix import acme_assessments  # noqa: F401
 from tests.evidence.test_access_matrix import ROWS as EVIDENCE_ROWS
 from tests.evidence.test_access_matrix import objects  # noqa: F401
+from tests.notify.test_access_matrix import ROWS as NOTIFY_ROWS
+from tests.notify.test_access_matrix import notify_objects  # noqa: F401
 from tests.simulations.test_access_matrix import ROWS as SIMULATION_ROWS
 from tests.simulations.test_access_matrix import sim_objects  # noqa: F401
 from tests.test_access_matrix import ROWS as CORE_ROWS
@@ -31,6 +33,7 @@ MATRICES = {
     "evidence": (EVIDENCE_ROWS, "objects"),
     "simulations": (SIMULATION_ROWS, "sim_objects"),
     "trustmarks": (TRUSTMARK_ROWS, "tm_objects"),
+    "notify": (NOTIFY_ROWS, "notify_objects"),
 }
 EXTRA_PAGES = [
     ("anonymous", "/no-such-page/"),  # the branded 404

@@ -80,7 +80,7 @@ def _start_receiver() -> tuple[ThreadingHTTPServer, Receiver]:
     holder: dict[str, Receiver] = {}
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        def do_POST(self) -> None:
             receiver = holder["r"]
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length)
@@ -96,7 +96,7 @@ def _start_receiver() -> tuple[ThreadingHTTPServer, Receiver]:
             self.end_headers()
             self.wfile.write(answer)
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             pass
 
     last_error: OSError | None = None
