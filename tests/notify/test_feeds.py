@@ -48,7 +48,7 @@ def test_mark_feed_lists_its_status_events(personas, make_mark, client):
     assert [t.rsplit(" ", 1)[1] for t in titles] == ["revoked", "reinstated", "suspended", "issued"]
     assert all(mark.mark_id in t for t in titles)
     assert 'Acme <script>alert(1)</script> & "Co"' in titles[0]  # escaped in XML, intact when parsed
-    assert [e.find(f"{ATOM}category").get("term") for e in entries][0] == "trustmark.revoked"
+    assert entries[0].find(f"{ATOM}category").get("term") == "trustmark.revoked"
     body = resp.content.decode()
     assert "SECRET" not in body and other.mark_id not in body
     assert entries[0].find(f"{ATOM}link").get("href").endswith(f"/verify/{mark.mark_id}")
