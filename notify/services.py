@@ -473,6 +473,8 @@ def notifications_sweep(*, now: datetime | None = None) -> SweepResult:
     )
     for event_id in missed:
         event_fanout(event_id=event_id)
+    if missed:
+        now = max(now, timezone.now())  # the deliveries just created are due now too
     gave_up = WebhookDelivery.objects.filter(
         status=WebhookDelivery.PENDING, give_up_at__lt=now, next_attempt__lt=now - timedelta(minutes=10)
     ).update(status=WebhookDelivery.FAILED, next_attempt=None, finished=now, last_error="gave up after 24 h")
