@@ -78,6 +78,17 @@ class SubscriptionOut(serializers.Serializer):
     secret = serializers.CharField(required=False, help_text="whsec_…, only in the answer to POST")
 
 
+class ErrorItemOut(serializers.Serializer):
+    path = serializers.CharField()
+    message = serializers.CharField()
+
+
+class ErrorOut(serializers.Serializer):
+    error = serializers.CharField()
+    message = serializers.CharField()
+    errors = ErrorItemOut(many=True, required=False)
+
+
 class SubscriptionListOut(serializers.Serializer):
     results = SubscriptionOut(many=True)
 
@@ -107,7 +118,7 @@ class SubscriptionListView(_TokenOnly):
     @extend_schema(
         tags=["subscriptions"],
         summary="Your webhook subscriptions",
-        responses={200: SubscriptionListOut},
+        responses={200: SubscriptionListOut, 401: ErrorOut},
     )
     def get(self, request: Request) -> Response:
         subs = webhook_subscriptions_of(user=self._user(request))
@@ -124,7 +135,7 @@ class SubscriptionListView(_TokenOnly):
             "a 410 answer disables the subscription. The URL must be https and resolve to public addresses."
         ),
         request=SubscriptionIn,
-        responses={201: SubscriptionOut, 400: OpenApiTypes.OBJECT, 401: OpenApiTypes.OBJECT},
+        responses={201: SubscriptionOut, 400: ErrorOut, 401: ErrorOut, 409: ErrorOut},
         examples=[
             OpenApiExample(
                 "One mark",
@@ -147,12 +158,18 @@ class SubscriptionListView(_TokenOnly):
 
 class SubscriptionDetailView(_TokenOnly):
     @extend_schema(
-        tags=["subscriptions"], summary="One of your subscriptions", responses={200: SubscriptionOut}
+        tags=["subscriptions"],
+        summary="One of your subscriptions",
+        responses={200: SubscriptionOut, 401: ErrorOut, 404: ErrorOut},
     )
     def get(self, request: Request, pk: int) -> Response:
         return Response(subscription_as_dict(self._own(request, pk)))
 
-    @extend_schema(tags=["subscriptions"], summary="Delete a subscription", responses={204: None})
+    @extend_schema(
+        tags=["subscriptions"],
+        summary="Delete a subscription",
+        responses={204: None, 401: ErrorOut, 404: ErrorOut},
+    )
     def delete(self, request: Request, pk: int) -> Response:
         services.webhook_subscription_delete(subscription=self._own(request, pk))
         return Response(status=204)
@@ -164,7 +181,7 @@ class DeliveryListView(_TokenOnly):
         summary="The delivery log of a subscription",
         description="The newest 100 deliveries with every attempt: time, status code, error, "
         "a short excerpt of the answer, and when the next attempt is due.",
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: OpenApiTypes.OBJECT, 401: ErrorOut, 404: ErrorOut},
     )
     def get(self, request: Request, pk: int) -> Response:
         sub = self._own(request, pk)
