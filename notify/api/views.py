@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
@@ -78,15 +78,16 @@ class SubscriptionOut(serializers.Serializer):
     secret = serializers.CharField(required=False, help_text="whsec_…, only in the answer to POST")
 
 
-class ErrorItemOut(serializers.Serializer):
-    path = serializers.CharField()
-    message = serializers.CharField()
-
-
-class ErrorOut(serializers.Serializer):
-    error = serializers.CharField()
-    message = serializers.CharField()
-    errors = ErrorItemOut(many=True, required=False)
+# The error shape of every API answer (core/api.py); "errors" would shadow Serializer.errors as a
+# class attribute, so it is declared inline.
+ErrorOut = inline_serializer(
+    "SubscriptionError",
+    {
+        "error": serializers.CharField(),
+        "message": serializers.CharField(),
+        "errors": serializers.ListField(child=serializers.DictField(child=serializers.CharField())),
+    },
+)
 
 
 class SubscriptionListOut(serializers.Serializer):
