@@ -95,7 +95,9 @@ def test_worker_delivers_signed_webhooks_retries_after_500_and_sweeps(
     tasks.sweep_task.apply_async()
     wait_for(
         "the swept delivery",
-        lambda: WebhookDelivery.objects.filter(status="delivered", event_type="trustmark.reinstated").exists(),
+        lambda: WebhookDelivery.objects.filter(
+            status="delivered", event_type="trustmark.reinstated"
+        ).exists(),
         worker,
         timeout=120,
     )
