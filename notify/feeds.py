@@ -6,6 +6,7 @@ written reason is never part of them.
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -14,10 +15,11 @@ from django.contrib.syndication.views import Feed
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
 
 from trustmarks.models import TrustMark, TrustMarkEvent
 from trustmarks.selectors import mark_urls, trust_mark_get
-from trustmarks.signing import public_url
+from trustmarks.signing import issuer_id, public_url
 
 from .selectors import feed_events
 
@@ -50,11 +52,13 @@ class _EventFeed(Feed):
         return f"{mark.mark_id} ({mark.company_name}) {WORDS.get(item.action, item.action)}"
 
     def item_description(self, item: TrustMarkEvent) -> str:
+        # Atom1Feed sends the summary as type="html": escape it, so a company called "<script>…"
+        # stays text in every feed reader.
         mark = item.trust_mark
         change = (
             f"from {item.from_status} to {item.to_status}" if item.from_status else f"now {item.to_status}"
         )
-        return (
+        return escape(
             f"Trust mark {mark.mark_id} of {mark.company_name} was {WORDS.get(item.action, item.action)} "
             f"on {item.created:%Y-%m-%d} (status {change}). Check it: {mark_urls(mark)['record_url']}"
         )
@@ -63,9 +67,8 @@ class _EventFeed(Feed):
         return mark_urls(item.trust_mark)["record_url"]
 
     def item_guid(self, item: TrustMarkEvent) -> str:
-        # Stable, unique and not a URL anyone should fetch (RFC 4151 tag URI).
-        host = settings.PUBLIC_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
-        return f"tag:{host},2026:trust-mark-event:{item.pk}"
+        # Stable, unique per issuer, and not a URL anyone should fetch.
+        return "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"{issuer_id()}/trust-mark-events/{item.pk}"))
 
     item_guid_is_permalink = False
 

@@ -48,6 +48,10 @@ def test_mark_feed_lists_its_status_events(personas, make_mark, client):
     assert [t.rsplit(" ", 1)[1] for t in titles] == ["revoked", "reinstated", "suspended", "issued"]
     assert all(mark.mark_id in t for t in titles)
     assert 'Acme <script>alert(1)</script> & "Co"' in titles[0]  # escaped in XML, intact when parsed
+    summary = entries[0].find(f"{ATOM}summary")
+    assert summary.get("type") == "html"
+    assert "&lt;script&gt;" in summary.text and "<script>" not in summary.text  # text, not markup
+    assert entries[0].findtext(f"{ATOM}id").startswith("urn:uuid:")
     assert entries[0].find(f"{ATOM}category").get("term") == "trustmark.revoked"
     body = resp.content.decode()
     assert "SECRET" not in body and other.mark_id not in body
