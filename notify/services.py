@@ -60,6 +60,7 @@ CONFIRM_RESEND_SECONDS = 600  # a pending address gets at most one confirmation 
 SWEEP_BATCH = 200
 FANOUT_LOOKBACK = timedelta(hours=24)  # events older than this (e.g. before install) are not fanned out
 REMINDER_THRESHOLDS = (90, 30, 7)
+LOG_RETENTION_DAYS = 30
 
 
 # --- payloads -----------------------------------------------------------------------------------
@@ -233,7 +234,9 @@ def webhook_deliver(*, delivery_id: int) -> datetime | None:
     timeout = float(settings.WORKFLOWOS_WEBHOOK_TIMEOUT)
     if not _claim(WebhookDelivery, delivery_id, now, hold=3 * timeout + 30):
         return None
-    delivery = WebhookDelivery.objects.select_related("subscription").get(pk=delivery_id)
+    delivery = WebhookDelivery.objects.select_related("subscription").filter(pk=delivery_id).first()
+    if delivery is None:  # the subscription was deleted meanwhile
+        return None
     sub = delivery.subscription
     if not sub.active:
         _finish(
@@ -412,9 +415,13 @@ def email_notice_send(*, notice_id: int) -> datetime | None:
     now = timezone.now()
     if not _claim(EmailNotice, notice_id, now, hold=120):
         return None
-    notice = EmailNotice.objects.select_related("subscription", "event", "event__trust_mark").get(
-        pk=notice_id
+    notice = (
+        EmailNotice.objects.select_related("subscription", "event", "event__trust_mark")
+        .filter(pk=notice_id)
+        .first()
     )
+    if notice is None:  # unsubscribed meanwhile
+        return None
     sub, event = notice.subscription, notice.event
     mark = event.trust_mark
     leave = unsubscribe_url(sub)
@@ -492,6 +499,25 @@ def notifications_sweep(*, now: datetime | None = None) -> SweepResult:
         .values_list("pk", flat=True)[:SWEEP_BATCH]
     )
     return SweepResult(missed, webhooks, emails, gave_up)
+
+
+def notifications_prune(*, now: datetime | None = None) -> dict[str, int]:
+    """Forget what is no longer useful: finished deliveries and notices after 30 days (the
+    delivery log shows a month), and addresses that never confirmed within the link's 7 days."""
+    now = now or timezone.now()
+    log_cutoff = now - timedelta(days=LOG_RETENTION_DAYS)
+    webhooks, _ = (
+        WebhookDelivery.objects.exclude(status=WebhookDelivery.PENDING)
+        .filter(created__lt=log_cutoff)
+        .delete()
+    )
+    emails, _ = (
+        EmailNotice.objects.exclude(status=EmailNotice.PENDING).filter(created__lt=log_cutoff).delete()
+    )
+    unconfirmed, _ = EmailSubscription.objects.filter(
+        confirmed__isnull=True, created__lt=now - timedelta(seconds=CONFIRM_MAX_AGE)
+    ).delete()
+    return {"webhook_deliveries": webhooks, "email_notices": emails, "unconfirmed_addresses": unconfirmed}
 
 
 # --- expiry reminders ---------------------------------------------------------------------------

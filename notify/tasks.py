@@ -71,5 +71,7 @@ def sweep_task() -> dict[str, int]:
 
 @shared_task(name="notify.expiry_reminders", ignore_result=True)
 def expiry_reminders_task() -> int:
-    """Daily (beat): the 90-, 30- and 7-day expiry reminders to holders' admins."""
+    """Daily (beat): the 90-, 30- and 7-day expiry reminders to holders' admins, and the pruning
+    of month-old delivery logs and never-confirmed addresses."""
+    services.notifications_prune()
     return len(services.expiry_reminders_send())

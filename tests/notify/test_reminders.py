@@ -71,3 +71,33 @@ def test_revoked_and_expired_marks_get_no_reminder_and_renewal_starts_afresh(per
 def test_the_beat_schedule_runs_the_reminders_and_the_sweep(settings):
     tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert {"notify.expiry_reminders", "notify.sweep"} <= tasks
+
+
+def test_prune_forgets_old_logs_and_unconfirmed_addresses(personas, make_mark, client, token_for, receiver):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from notify.models import EmailSubscription, WebhookDelivery
+    from notify.services import event_fanout, notifications_prune, webhook_deliver
+    from trustmarks.services import trust_mark_suspend
+
+    mark = make_mark()
+    client.post(
+        "/api/certify/subscriptions/",
+        {"mark": mark.mark_id, "url": receiver.url},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Token {token_for(personas.pat)}",
+    )
+    trust_mark_suspend(mark=mark, actor=personas.ada, reason="r")
+    (delivery_id,), _ = event_fanout(event_id=mark.events.order_by("-id").first().pk)
+    webhook_deliver(delivery_id=delivery_id)
+    old = timezone.now() - timedelta(days=31)
+    EmailSubscription.objects.create(email="never@x.example", trust_mark=mark, token="a", created=old)
+    EmailSubscription.objects.create(
+        email="kept@x.example", trust_mark=mark, token="b", created=old, confirmed=old
+    )
+    assert notifications_prune() == {"webhook_deliveries": 0, "email_notices": 0, "unconfirmed_addresses": 1}
+    WebhookDelivery.objects.update(created=old)
+    assert notifications_prune()["webhook_deliveries"] == 2  # the delivery and its attempt
+    assert list(EmailSubscription.objects.values_list("email", flat=True)) == ["kept@x.example"]
