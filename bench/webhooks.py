@@ -66,7 +66,7 @@ def main() -> int:
 
     call_command("migrate", verbosity=0)
     from accounts import demo
-    from accounts.models import User
+    from accounts.models import Organisation, User
     from notify.models import WebhookDelivery, WebhookSubscription
     from notify.services import event_fanout, webhook_deliver
     from notify.signing import secret_new
@@ -81,7 +81,7 @@ def main() -> int:
     demo.seed([])
     ada = User.objects.get(email="ada@workflowos.example")
     pat = User.objects.get(email="pat@acme.example")
-    assessment = passed_assessment(pat.memberships.first().organisation, rubric_version_current(), ada)
+    assessment = passed_assessment(Organisation.objects.get(slug="acme-ai"), rubric_version_current(), ada)
     mark = trust_mark_issue(assessment=assessment, actor=ada)
     server, port = receiver()
     threading.Thread(target=server.serve_forever, daemon=True).start()
