@@ -15,12 +15,18 @@ from . import services
 log = logging.getLogger(__name__)
 
 
+# Retries due within this long are queued with a countdown; later ones are left to the sweep
+# (every minute), so the broker never holds hours-long ETAs (Redis would hand them out again
+# after its visibility timeout).
+COUNTDOWN_MAX_SECONDS = 600
+
+
 def _publish(task: object, *args: int, eta: datetime | None = None) -> None:
     """Queue a task; a broker outage only delays it (the sweep finds the row again)."""
     countdown = max(0.0, (eta - timezone.now()).total_seconds()) if eta else None
     try:
-        if settings.CELERY_TASK_ALWAYS_EAGER and countdown:
-            return  # eager mode cannot wait: the sweep (or the test) runs it when due
+        if countdown and (settings.CELERY_TASK_ALWAYS_EAGER or countdown > COUNTDOWN_MAX_SECONDS):
+            return  # eager mode cannot wait, and long waits belong to the sweep
         task.apply_async(args=list(args), countdown=countdown)  # type: ignore[attr-defined]
     except Exception:
         log.warning("could not queue %s%r; the sweep will", getattr(task, "name", task), args, exc_info=True)
