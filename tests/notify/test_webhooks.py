@@ -277,3 +277,15 @@ def test_ssrf_is_refused_at_delivery_time_too(
     assert attempt.status_code is None and attempt.error.startswith("refused:")
     assert address in attempt.error
     assert receiver.got() == []
+
+
+def test_only_short_retries_ride_a_broker_countdown(monkeypatch, settings):
+    from notify import tasks
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    sent: list[dict] = []
+    monkeypatch.setattr(tasks.deliver_webhook_task, "apply_async", lambda **kw: sent.append(kw))
+    tasks._publish(tasks.deliver_webhook_task, 1, eta=timezone.now() + timedelta(seconds=20))
+    tasks._publish(tasks.deliver_webhook_task, 2, eta=timezone.now() + timedelta(hours=2))
+    assert [kw["args"] for kw in sent] == [[1]]
+    assert 0 < sent[0]["countdown"] <= 20
