@@ -54,6 +54,7 @@ COPY trustmarks/ trustmarks/
 COPY evidence/ evidence/
 COPY msp/ msp/
 COPY governance/ governance/
+COPY notify/ notify/
 COPY scripts/healthcheck.py scripts/healthcheck.py
 RUN pip install --no-cache-dir .
 

@@ -16,6 +16,8 @@ from tests.evidence.test_access_matrix import ROWS as EVIDENCE_ROWS
 from tests.evidence.test_access_matrix import objects  # noqa: F401
 from tests.msp.test_launchpack_access_matrix import ROWS as LAUNCHPACK_ROWS
 from tests.msp.test_launchpack_access_matrix import launchpack_objects  # noqa: F401
+from tests.notify.test_access_matrix import ROWS as NOTIFY_ROWS
+from tests.notify.test_access_matrix import notify_objects  # noqa: F401
 from tests.simulations.test_access_matrix import ROWS as SIMULATION_ROWS
 from tests.simulations.test_access_matrix import sim_objects  # noqa: F401
 from tests.test_access_matrix import ROWS as CORE_ROWS
@@ -34,6 +36,7 @@ MATRICES = {
     "simulations": (SIMULATION_ROWS, "sim_objects"),
     "trustmarks": (TRUSTMARK_ROWS, "tm_objects"),
     "launch packs": (LAUNCHPACK_ROWS, "launchpack_objects"),
+    "notify": (NOTIFY_ROWS, "notify_objects"),
 }
 EXTRA_PAGES = [
     ("anonymous", "/no-such-page/"),  # the branded 404

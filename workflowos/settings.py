@@ -134,6 +134,7 @@ INSTALLED_APPS = [
     "evidence",
     "msp",
     "governance",
+    "notify",
 ]
 
 MIDDLEWARE = [
@@ -408,6 +409,23 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # admin) is recorded, so only the first run after a month ends sends anything (msp.models).
     "msp-monthly-reports": {"task": "msp.monthly_reports", "schedule": 24 * 3600},
 }
+# Trust-mark notifications (notify/): the sweep catches deliveries a lost task left behind; the
+# expiry reminders (90, 30, 7 days) go out daily and never twice.
+CELERY_BEAT_SCHEDULE["notify-sweep"] = {
+    "task": "notify.sweep",
+    "schedule": env_int("WORKFLOWOS_NOTIFY_SWEEP_SECONDS", 60),
+    "options": {"expires": env_int("WORKFLOWOS_NOTIFY_SWEEP_SECONDS", 60)},
+}
+CELERY_BEAT_SCHEDULE["notify-expiry-reminders"] = {"task": "notify.expiry_reminders", "schedule": 24 * 3600}
+# Webhooks (Standard Webhooks) to subscribers' URLs. Targets must resolve to public addresses
+# (SSRF guard, checked at subscription and before every request) unless ALLOW_PRIVATE (tests with a
+# local receiver, or a closed network); https only in production unless REQUIRE_HTTPS says otherwise.
+WORKFLOWOS_WEBHOOK_ALLOW_PRIVATE = env_bool("WORKFLOWOS_WEBHOOK_ALLOW_PRIVATE", False)
+WORKFLOWOS_WEBHOOK_REQUIRE_HTTPS = env_bool("WORKFLOWOS_WEBHOOK_REQUIRE_HTTPS", PRODUCTION)
+WORKFLOWOS_WEBHOOK_TIMEOUT = env_int("WORKFLOWOS_WEBHOOK_TIMEOUT", 10)  # seconds, connect and read
+WORKFLOWOS_WEBHOOK_RETRY_HOURS = env_int("WORKFLOWOS_WEBHOOK_RETRY_HOURS", 24)
+# The first retry after this many seconds, then ×4 each time (at most 4 h apart).
+WORKFLOWOS_WEBHOOK_RETRY_BASE_SECONDS = float(env_str("WORKFLOWOS_WEBHOOK_RETRY_BASE_SECONDS", "5"))
 # /healthz: how many workers should be alive (0: at least one).
 EXPECTED_WORKERS = env_int("WORKFLOWOS_EXPECTED_WORKERS", 0)
 
