@@ -8,6 +8,8 @@ import re
 
 import pytest
 
+from tests.trustmarks.helpers import lead_assessor
+
 pytestmark = pytest.mark.django_db
 
 
@@ -65,7 +67,7 @@ def test_double_opt_in_notices_and_unsubscribe(
     assert _answer(again) == _answer(first)
     assert len(mailoutbox) == 1
 
-    trust_mark_revoke(mark=mark, actor=personas.ada, reason="Confidential finding")
+    trust_mark_revoke(mark=mark, actor=personas.ada, reason="Confidential finding", approver=lead_assessor())
     notify_latest(mark)
     assert len(mailoutbox) == 2
     notice = mailoutbox[1]

@@ -7,6 +7,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from tests.trustmarks.helpers import lead_assessor
+
 pytestmark = pytest.mark.django_db
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -38,8 +40,8 @@ def test_mark_feed_lists_its_status_events(personas, make_mark, client):
     mark = make_mark(company='Acme <script>alert(1)</script> & "Co"')
     other = make_mark(company="Initech")
     trust_mark_suspend(mark=mark, actor=personas.ada, reason="SECRET finding one")
-    trust_mark_reinstate(mark=mark, actor=personas.ada, reason="SECRET finding two")
-    trust_mark_revoke(mark=mark, actor=personas.ada, reason="SECRET finding three")
+    trust_mark_reinstate(mark=mark, actor=personas.ada, reason="SECRET finding two", approver=lead_assessor())
+    trust_mark_revoke(mark=mark, actor=personas.ada, reason="SECRET finding three", approver=lead_assessor())
     resp = client.get(f"/verify/{mark.mark_id.lower()}/feed.atom")
     root = parse_atom(resp)
     assert resp["Access-Control-Allow-Origin"] == "*"

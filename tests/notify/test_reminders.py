@@ -7,6 +7,8 @@ from datetime import timedelta
 
 import pytest
 
+from tests.trustmarks.helpers import review_for_renewal
+
 pytestmark = pytest.mark.django_db
 
 
@@ -63,6 +65,7 @@ def test_revoked_and_expired_marks_get_no_reminder_and_renewal_starts_afresh(per
     assert [r.trust_mark_id for r in run(mark.expires - timedelta(days=20))] == [mark.pk]
     assert run(revoked.expires + timedelta(days=1)) == []
     assert not revoked.expiry_reminders.exists()
+    review_for_renewal(mark, personas.ada)
     renewed = trust_mark_renew(mark=mark, actor=personas.ada, reason="Surveillance review passed")
     sent = run(renewed.expires - timedelta(days=90))
     assert [(r.threshold_days, r.expires) for r in sent] == [(90, renewed.expires)]

@@ -13,6 +13,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from tests.trustmarks.helpers import lead_assessor, review_for_renewal
+
 pytestmark = pytest.mark.django_db
 
 
@@ -126,7 +128,7 @@ def test_events_are_filtered_and_issuance_goes_to_every_mark_subscriptions(
     assert WebhookDelivery.objects.get(pk=issued[0]).event_type == "trustmark.issued"
     only_revoked = subscribe(client, token, mark=mark.mark_id, url=receiver.url, events=["trustmark.revoked"])
     assert only_revoked.status_code == 201
-    trust_mark_revoke(mark=mark, actor=personas.ada, reason="Withdrawn")
+    trust_mark_revoke(mark=mark, actor=personas.ada, reason="Withdrawn", approver=lead_assessor())
     revoked, _ = fan_out_latest(mark)
     assert len(revoked) == 2  # the "*" subscription and the mark's own
     assert set(WebhookDelivery.objects.filter(pk__in=revoked).values_list("event_type", flat=True)) == {
@@ -156,11 +158,12 @@ def test_every_status_change_fans_out_on_commit_with_eager_celery(
     with django_capture_on_commit_callbacks(execute=True):
         trust_mark_suspend(mark=mark, actor=personas.ada, reason="r")
     with django_capture_on_commit_callbacks(execute=True):
-        trust_mark_reinstate(mark=mark, actor=personas.ada, reason="r")
+        trust_mark_reinstate(mark=mark, actor=personas.ada, reason="r", approver=lead_assessor())
     with django_capture_on_commit_callbacks(execute=True):
+        review_for_renewal(mark, personas.ada)
         trust_mark_renew(mark=mark, actor=personas.ada, reason="r")
     with django_capture_on_commit_callbacks(execute=True):
-        trust_mark_revoke(mark=mark, actor=personas.ada, reason="r")
+        trust_mark_revoke(mark=mark, actor=personas.ada, reason="r", approver=lead_assessor())
     with django_capture_on_commit_callbacks(execute=True):
         trust_marks_expire()
     kinds = [(r.json()["data"]["id"], r.json()["type"]) for r in receiver.got()]

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from tests.simulations.worker import Worker, wait_for
-from tests.trustmarks.helpers import ISSUER
+from tests.trustmarks.helpers import ISSUER, lead_assessor
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -90,7 +90,7 @@ def test_worker_delivers_signed_webhooks_retries_after_500_and_sweeps(
     # 2. A lost task (the broker dropped it): nothing is published for this change; the beat
     #    sweep, run by the worker, fans it out and delivers it.
     monkeypatch.setattr(tasks, "_publish", lambda *args, **kwargs: None)
-    trust_mark_reinstate(mark=mark, actor=personas.ada, reason="Fixed")
+    trust_mark_reinstate(mark=mark, actor=personas.ada, reason="Fixed", approver=lead_assessor())
     monkeypatch.undo()
     tasks.sweep_task.apply_async()
     wait_for(
