@@ -37,7 +37,17 @@ def test_mia_downloads_a_clients_launch_pack(page: Any, personas: Any, media: Pa
     make_workflow(acme, personas.pat, unguarded_doc("Prototype <b>sales</b> bot"))
 
     sign_in(page, "mia@msp.example")
-    page.goto("/clients/acme-ai/launch-pack/")
+    # From the Clients overview: switch into the client, then open its launch pack.
+    page.goto("/clients/")
+    row = page.locator('[data-testid="client-row"][data-slug="acme-ai"]')
+    if row.get_by_test_id("client-switch").count():
+        row.get_by_test_id("client-switch").click()
+        page.wait_for_url(re.compile(r"/dashboard/$"))
+        page.goto("/clients/")
+        row = page.locator('[data-testid="client-row"][data-slug="acme-ai"]')
+    assert "working here now" in row.inner_text()
+    row.get_by_test_id("client-launch-pack").click()
+    page.wait_for_url(re.compile(r"/clients/acme-ai/launch-pack/$"))
     assert page.get_by_role("heading", name="AI launch pack").is_visible()
     assert page.get_by_test_id("lp-author").first.inner_text() == "Northwind Advisory (Mia Adviser)"
     sessions = page.get_by_test_id("lp-session")
