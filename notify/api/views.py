@@ -117,6 +117,7 @@ class _TokenOnly(APIView):
 
 class SubscriptionListView(_TokenOnly):
     @extend_schema(
+        operation_id="api_certify_subscriptions_list",
         tags=["subscriptions"],
         summary="Your webhook subscriptions",
         responses={200: SubscriptionListOut, 401: ErrorOut},
