@@ -53,11 +53,14 @@ def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-unty
 
 @pytest.fixture
 def rubric_version(db):  # type: ignore[no-untyped-def]
-    """The current PSF v1.1 version (reloaded when a transactional test flushed it)."""
+    """The current PSF v1.1 version (reloaded when a transactional test flushed it, with PAI-8)."""
+    from psf.maturity import PAI8_PATH
     from psf.rubric import CURRENT_RUBRIC_PATH
-    from psf.selectors import rubric_version_current
+    from psf.selectors import pai8_version_get, rubric_version_current
     from psf.services import rubric_load
 
+    if pai8_version_get() is None:
+        rubric_load(path=PAI8_PATH)
     return rubric_version_current() or rubric_load(path=CURRENT_RUBRIC_PATH).version
 
 

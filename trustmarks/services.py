@@ -452,7 +452,11 @@ def trust_mark_request_reinstate(*, mark: TrustMark, actor: Any, reason: str) ->
 
 def _lock_request(request: LifecycleRequest) -> tuple[TrustMark, LifecycleRequest]:
     mark = _lock(request.trust_mark)
-    locked = LifecycleRequest.objects.select_for_update().select_related("requested_by").get(pk=request.pk)
+    locked = (
+        LifecycleRequest.objects.select_for_update(of=("self",))
+        .select_related("requested_by")
+        .get(pk=request.pk)
+    )
     if locked.state != LifecycleRequest.PENDING:
         raise DomainError(
             f"This request was already {locked.get_state_display().lower()}.",

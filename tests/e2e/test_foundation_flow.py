@@ -26,7 +26,7 @@ def test_landing_psf_sign_in_switch_sign_out(page, personas):
 
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url("**/")
-    assert page.get_by_role("link", name="Sign in").is_visible()
+    assert page.get_by_role("link", name="Sign in", exact=True).first.is_visible()
     assert page.get_by_test_id("active-org").count() == 0
 
 
