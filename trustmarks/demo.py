@@ -14,6 +14,7 @@ from accounts.models import Organisation, User
 from assessments.models import Assessment
 from psf.selectors import rubric_version_current
 
+from . import tlog
 from .models import TrustMark
 from .services import trust_mark_revoke, trust_mark_suspend, trust_marks_expire
 
@@ -85,6 +86,7 @@ def _backdate(mark: TrustMark, *, issued_on: date) -> None:
     mark.save(
         update_fields=["issued", "last_review", "expires", "next_review", "credential_jwt", "credential_kid"]
     )
+    tlog.append_for_mark(mark, kind="issued")  # the back-dated validity is what the log vouches for
     _forget_answer(mark)
 
 
@@ -94,6 +96,10 @@ def seed(log: list[str]) -> None:
     assessor = User.objects.filter(is_assessor=True).order_by("pk").first()
     if assessor is None or rubric_version_current() is None:
         return
+    # A demo database made before the transparency log existed gets its history logged once.
+    count = tlog.backfill(out=log)
+    if count:
+        log.append(f"transparency log: logged {count} earlier event(s)")
     today = timezone.localdate()
     for slug, name, tier, days_ago, then, values in DEMO_MARKS:
         org, _ = Organisation.objects.get_or_create(slug=slug, defaults={"name": name, "size_tier": tier})
