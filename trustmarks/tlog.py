@@ -517,15 +517,15 @@ def consistency(*, first: int, second: int | None = None) -> tuple[int, int, lis
 
 
 def _mark_check_once(mark_id: str, load_mark: Any) -> Any:
+    mark = load_mark()
+    if mark is None:
+        return None
     _, checkpoint = signed_checkpoint()
     witness = witness_checkpoint()
     if witness is not None and witness.size > checkpoint.size:
         raise LogIntegrityError(
             f"the log holds {checkpoint.size} entries but had {witness.size}: it was rolled back"
         )
-    mark = load_mark()
-    if mark is None:
-        return None
     entry = latest_entry_of(mark_id, below=checkpoint.size)
     if entry is None:
         raise LogIntegrityError(f"{mark_id} has no entry in the signed log")

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.access import assessor_required, require_assessor
 from lib.errors import DomainError
 from psf.selectors import rubric_of
-from trustmarks import badges, services
+from trustmarks import badges, services, tlog
 from trustmarks.credentials import MEDIA_TYPE as VC_JWT_MEDIA_TYPE
 
 from .api.views import etag_for, etag_matches
@@ -26,6 +26,7 @@ from .selectors import (
     STATUS_WORDS,
     embed_snippet,
     mark_urls,
+    parse_mark_id,
     trust_mark_get,
     trust_marks_list,
     trust_marks_review_due,
@@ -72,7 +73,24 @@ def _cacheable(request: HttpRequest, body: bytes, content_type: str, *, filename
 @require_GET
 def record(request: HttpRequest, mark_id: str) -> HttpResponse:
     """The public verification record: only what the verify API also says, explained."""
-    mark = _public_mark(mark_id)
+    number = parse_mark_id(mark_id)
+    try:
+        checked = (
+            tlog.mark_check(f"TM-{number:05d}", lambda: trust_mark_get(mark_id=mark_id))
+            if number is not None
+            else None
+        )
+    except tlog.LogIntegrityError as exc:
+        log.error("record %s: transparency-log check failed: %s", mark_id, exc)
+        response = render(
+            request, "trustmarks/record_unverifiable.html", {"mark_id": f"TM-{number:05d}"}, status=409
+        )
+        response["Cache-Control"] = "no-store"
+        response["X-Robots-Tag"] = "noindex"
+        return response
+    if checked is None:
+        raise Http404("No trust mark has this id.")
+    mark = checked
     today = timezone.localdate()
     status = mark.effective_status(today)
     rubric = rubric_of(mark.rubric_version)
@@ -91,6 +109,8 @@ def record(request: HttpRequest, mark_id: str) -> HttpResponse:
         "jwks_url": public_url("/.well-known/jwks.json"),
         "verify_api_url": public_url(f"/api/certify/trust-mark/verify?id={mark.mark_id}"),
         "log_head_url": public_url("/api/certify/log/head"),
+        "log_checkpoint_url": public_url("/api/certify/log/checkpoint"),
+        "public_base_url": settings.PUBLIC_URL,
     }
     response = render(request, "trustmarks/record.html", context)
     if status != TrustMark.ACTIVE:
