@@ -53,7 +53,7 @@ from lib.checkpoint import (
     parse_checkpoint_text,
     parse_note,
 )
-from lib.errors import DomainError
+from lib.errors import DomainError, ErrorItem
 
 from .tlog_models import LogEntry, LogHead, LogNode
 
@@ -419,11 +419,8 @@ def _size_arg(size: int | None, checkpoint: Checkpoint) -> int:
     if size is None:
         return checkpoint.size
     if not 1 <= size <= checkpoint.size:
-        raise DomainError(
-            f"tree_size must be between 1 and {checkpoint.size}.",
-            status=400,
-            code="invalid_tree_size",
-        )
+        message = f"tree_size must be between 1 and {checkpoint.size}."
+        raise DomainError(message, [ErrorItem("tree_size", message)], code="invalid_tree_size")
     return size
 
 
@@ -486,9 +483,8 @@ def inclusion(*, index: int | None = None, mark_id: str | None = None, size: int
     else:
         assert index is not None
         if not 0 <= index < tree_size:
-            raise DomainError(
-                f"index must be between 0 and {tree_size - 1}.", status=400, code="invalid_index"
-            )
+            message = f"index must be below the tree size {tree_size}."
+            raise DomainError(message, [ErrorItem("index", message)], code="invalid_index")
         entry = LogEntry.objects.filter(index=index).first()
         if entry is None:
             raise LogIntegrityError(f"entry #{index} is missing")
@@ -503,9 +499,11 @@ def consistency(*, first: int, second: int | None = None) -> tuple[int, int, lis
     note, checkpoint = signed_checkpoint()
     second = checkpoint.size if second is None else second
     if second > checkpoint.size:
-        raise DomainError(f"second must be at most {checkpoint.size}.", status=400, code="invalid_tree_size")
+        message = f"second must be at most the tree size {checkpoint.size}."
+        raise DomainError(message, [ErrorItem("second", message)], code="invalid_tree_size")
     if not 0 <= first <= second:
-        raise DomainError("first must be between 0 and second.", status=400, code="invalid_tree_size")
+        message = "first must be between 0 and second."
+        raise DomainError(message, [ErrorItem("first", message)], code="invalid_tree_size")
     try:
         proof = merkle.consistency_proof(first, second, fetch_nodes)
     except merkle.ProofError as exc:

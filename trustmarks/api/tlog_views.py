@@ -367,10 +367,6 @@ class LogConsistencyView(FastPublicView):
             assert first is not None
             first, second, proof, note = tlog.consistency(first=first, second=second)
         except DomainError as exc:
-            if exc.code == "invalid_tree_size" and not exc.errors:
-                exc = DomainError(
-                    exc.message, [ErrorItem("second" if "second" in exc.message else "first", exc.message)]
-                )
             return _error(exc)
         except tlog.LogIntegrityError as exc:
             return _integrity(exc)
