@@ -13,31 +13,9 @@ from django.core.management import call_command
 from lib import merkle
 from lib.checkpoint import NoteVerifier, open_checkpoint
 from tests.trustmarks.helpers import ISSUER
+from tests.trustmarks.tlog_helpers import verify_log
 
 pytestmark = pytest.mark.django_db
-
-
-def fetch_via(client):  # type: ignore[no-untyped-def]
-    """The CLI's fetch, served by the Django test client instead of the network."""
-
-    def fetch(url: str) -> tuple[int, bytes]:
-        assert url.startswith(ISSUER), url
-        resp = client.get(url.removeprefix(ISSUER))
-        return resp.status_code, resp.content
-
-    return fetch
-
-
-def verify_log(client, tmp_path, *extra: str, saved: str = "saved.txt", key: str | None = None):  # type: ignore[no-untyped-def]
-    from trustmarks import verify_log_cli
-    from workflowos.cli import build_parser
-
-    argv = ["verify-log", "--url", ISSUER, "--checkpoint", str(tmp_path / saved), *extra]
-    if key:
-        argv += ["--key", key]
-    args = build_parser().parse_args(argv)
-    assert isinstance(args, argparse.Namespace)
-    return verify_log_cli.run(args, fetch=fetch_via(client))
 
 
 def _checkpoint(client):  # type: ignore[no-untyped-def]
