@@ -189,6 +189,8 @@ def _check_mark(client: Client, mark: str, new: Checkpoint) -> list[str]:
         answer = {}
     if code == 409:
         raise Failed(f"the verify API refuses {mark}: {_message(body)}")
+    if code == 404:
+        raise Failed(f"the verify API does not know {mark}, which the signed log holds (record deleted?)")
     if code == 200 and isinstance(answer, dict):
         if answer.get("valid") is True and status != "active":
             raise Failed(f"the verify API says {mark} is valid, but the signed log says it is {status}")

@@ -25,6 +25,7 @@ The kinds (test ids):
 17. checkpoint_forgery      the head's checkpoint replaced by one claiming a different root
 18. node_edit               a stored tree node changed (proofs no longer lead to the root)
 19. entry_relabel           the revocation entry filed under another mark, row flipped
+20. mark_row_deleted        the revoked mark's row (and so its event history) deleted
 """
 
 from __future__ import annotations
@@ -316,6 +317,12 @@ def entry_relabel(s: Scene) -> None:
     _flip(s.revoked)
 
 
+def mark_row_deleted(s: Scene) -> None:
+    from trustmarks.models import TrustMark
+
+    TrustMark.objects.filter(pk=s.revoked.pk).delete()
+
+
 # kind, detected by verify-log (publishes what it touches), changes a verify answer
 KINDS = [
     (audit_edit, False),
@@ -337,6 +344,7 @@ KINDS = [
     (checkpoint_forgery, True),
     (node_edit, True),
     (entry_relabel, True),
+    (mark_row_deleted, True),
 ]
 
 
@@ -361,7 +369,9 @@ def test_tampering_is_detected(tamper, published, scene, client, tmp_path, capsy
     resp = client.get(f"/api/certify/trust-mark/verify?id={scene.revoked.mark_id}")
     body = json.loads(resp.content)
     assert body["valid"] is False
-    if published:
+    if tamper is mark_row_deleted:
+        assert resp.status_code == 404
+    elif published:
         assert resp.status_code == 409 and body["error"] == "log_mismatch"
         page = client.get(f"/verify/{scene.revoked.mark_id}")
         assert page.status_code == 409 and b"cannot be verified" in page.content
