@@ -15,9 +15,10 @@ with C2SP checkpoints signed by the log's own Ed25519 key.
   the full check recomputes the tree and ties it to the trust-mark events and audit chain.
 
 The log key: ``WORKFLOWOS_TLOG_KEY`` (a Go-style signer key ``PRIVATE+KEY+name+id+base64``), or
-``tlog-key.txt`` in ``SIGNING_KEYS_DIR`` (mode 0600), made on first use with the name
-``<host of PUBLIC_URL>/trust-marks/log``; the name is the checkpoints' origin line. Its verifier
-key is published at ``/.well-known/tlog-key``.
+derived (HKDF) from the first key of the instance signing ring, named
+``<host of PUBLIC_URL>/trust-marks/log``, so every web and worker host signs with the same key
+without another secret to share. The name is the checkpoints' origin line. Its verifier key is
+published at ``/.well-known/tlog-key``.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ log = logging.getLogger(__name__)
 
 HEAD = "main"
 KEY_ENV_VAR = "WORKFLOWOS_TLOG_KEY"
-KEY_FILE = "tlog-key.txt"
+DERIVATION_LABEL = "workflowos transparency log key v1"
 WITNESS_FILE = "tlog-checkpoint.txt"
 KINDS = ("issued", "suspended", "reinstated", "revoked", "renewed", "expired")
 MAX_PAGE = 1000
@@ -107,24 +108,20 @@ def _key_dir() -> Path:
     return Path(settings.SIGNING_KEYS_DIR)
 
 
+@lru_cache(maxsize=8)
+def _derived_signer(name: str, seed: bytes) -> NoteSigner:
+    return NoteSigner(name, Ed25519PrivateKey.from_private_bytes(seed))
+
+
 def log_signer() -> NoteSigner:
-    """The log's signing key: the environment's, else the key file (made on first use)."""
+    """The log's signing key: ``WORKFLOWOS_TLOG_KEY`` when set, else derived from the instance
+    key ring's first key (the same on every host and through rotations, nothing more to back up)."""
     value = os.environ.get(KEY_ENV_VAR, "").strip()
     if value:
         return _signer_from(value)
-    path = _key_dir() / KEY_FILE
-    try:
-        return _signer_from(path.read_text("ascii").strip())
-    except FileNotFoundError:
-        pass
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process made it meanwhile
-        return _signer_from(path.read_text("ascii").strip())
-    with os.fdopen(fd, "w") as fh:
-        fh.write(generate_skey(default_origin()) + "\n")
-    return _signer_from(path.read_text("ascii").strip())
+    from lib.instance_keys import instance_ring
+
+    return _derived_signer(default_origin(), instance_ring().derived_secret(DERIVATION_LABEL))
 
 
 def log_verifier() -> NoteVerifier:

@@ -235,12 +235,25 @@ def test_witness_file_follows_commits(make_mark, django_capture_on_commit_callba
     witness = tlog.witness_checkpoint()
     assert witness is not None and witness.size == 2
     path = settings.SIGNING_KEYS_DIR / tlog.WITNESS_FILE
-    assert oct(os.stat(settings.SIGNING_KEYS_DIR / tlog.KEY_FILE).st_mode & 0o777) == "0o600"
+    assert oct(os.stat(path).st_mode & 0o777) == "0o600"
     # An older checkpoint never replaces a newer one.
     older = tlog.LogHead.objects.get().checkpoint
     path.write_text(older)
     tlog._write_witness(older)
     assert tlog.witness_checkpoint().size == 2
+
+
+def test_log_key_is_derived_from_the_ring_and_survives_rotation(make_mark, client):
+    from trustmarks import tlog
+    from trustmarks.services import signing_key_rotate
+
+    make_mark()
+    before = client.get("/.well-known/tlog-key").content
+    signing_key_rotate()
+    assert client.get("/.well-known/tlog-key").content == before
+    make_mark(company="Other")
+    _, checkpoint = tlog.signed_checkpoint()
+    assert checkpoint.size == 2
 
 
 def test_log_key_from_the_environment(monkeypatch, make_mark, client):
