@@ -56,7 +56,11 @@ def scene(make_mark, personas, settings, client, tmp_path, django_capture_on_com
     from trustmarks.models import LogHead
     from trustmarks.services import trust_mark_revoke
 
+    from core.audit import audit_chain_seal
+
     settings.VERIFY_RATE = "100000/m"
+    # This test signs with its own key ring: seal the session's audit chain (rubric load) with it.
+    audit_chain_seal(chain="audit")
     with django_capture_on_commit_callbacks(execute=True):
         active = make_mark(company="Active Co")
     with django_capture_on_commit_callbacks(execute=True):
