@@ -63,7 +63,9 @@ HEAD = "main"
 KEY_ENV_VAR = "WORKFLOWOS_TLOG_KEY"
 DERIVATION_LABEL = "workflowos transparency log key v1"
 WITNESS_FILE = "tlog-checkpoint.txt"
-KINDS = ("issued", "suspended", "reinstated", "revoked", "renewed", "expired")
+# "reissued": the credential was signed again without a status change (e.g. a new key id form);
+# log it with append_for_mark(mark, kind="reissued") in the transaction that saves the new one.
+KINDS = ("issued", "suspended", "reinstated", "revoked", "renewed", "expired", "reissued")
 MAX_PAGE = 1000
 LEVEL_SHIFT = 48
 
@@ -359,7 +361,9 @@ def append_for_event(event: Any) -> LogEntry:
 
 
 def append_for_mark(mark: Any, *, kind: str) -> LogEntry:
-    """Log a mark's current state without an event (the demo's back-dated re-issue)."""
+    """Log a mark's current state without an event: any change to a mark's status, expiry or
+    credential outside ``services._record`` must call this in the same transaction, or the
+    verify API refuses the mark (its row no longer matches the log)."""
     leaf = leaf_for(
         kind=kind,
         mark_id=mark.mark_id,
