@@ -143,6 +143,8 @@ def _witness_path() -> Path:
 
 def witness_checkpoint() -> Checkpoint | None:
     """The checkpoint last written to the witness file (signature checked), or ``None``."""
+    if not settings.WITNESS_FILES:
+        return None
     try:
         text = _witness_path().read_text("utf-8")
     except (FileNotFoundError, UnicodeDecodeError):
@@ -329,6 +331,8 @@ def append_leaves(leaves: list[dict[str, Any]]) -> list[LogEntry]:
 
 
 def _write_witness_quietly(note: str, size: int) -> None:
+    if not settings.WITNESS_FILES:
+        return
     try:
         _write_witness(note, size)
     except OSError:

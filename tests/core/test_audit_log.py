@@ -118,8 +118,15 @@ def test_a_forged_seal_is_detected():
     assert not result.ok and "seal was forged" in result.problem
 
 
-def test_a_rolled_back_seal_is_caught_by_the_copy_outside_the_database(django_capture_on_commit_callbacks):
+def test_a_rolled_back_seal_is_caught_by_the_copy_outside_the_database(
+    django_capture_on_commit_callbacks, settings, tmp_path
+):
+    from core.audit import audit_chain_seal
     from core.models import AuditSeal
+
+    settings.WITNESS_FILES = True
+    settings.SIGNING_KEYS_DIR = tmp_path / "keys"  # the seal file beside this test's own keys
+    audit_chain_seal(chain="audit")
 
     with django_capture_on_commit_callbacks(execute=True):
         _three_events()

@@ -53,12 +53,12 @@ class Scene:
 
 @pytest.fixture
 def scene(make_mark, personas, settings, client, tmp_path, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    from core.audit import audit_chain_seal
     from trustmarks.models import LogHead
     from trustmarks.services import trust_mark_revoke
 
-    from core.audit import audit_chain_seal
-
     settings.VERIFY_RATE = "100000/m"
+    settings.WITNESS_FILES = True  # the copies outside the database (this test's own key directory)
     # This test signs with its own key ring: seal the session's audit chain (rubric load) with it.
     audit_chain_seal(chain="audit")
     with django_capture_on_commit_callbacks(execute=True):

@@ -231,6 +231,9 @@ def test_seed_demo_has_a_verifiable_log(client, settings, tmp_path):
 def test_witness_file_follows_commits(make_mark, django_capture_on_commit_callbacks, settings):
     from trustmarks import tlog
 
+    assert tlog.witness_checkpoint() is None  # off in tests unless asked for
+    settings.WITNESS_FILES = True
+
     with django_capture_on_commit_callbacks(execute=True):
         make_mark()
     with django_capture_on_commit_callbacks(execute=True):
