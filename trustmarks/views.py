@@ -83,7 +83,10 @@ def record(request: HttpRequest, mark_id: str) -> HttpResponse:
     except tlog.LogIntegrityError as exc:
         log.error("record %s: transparency-log check failed: %s", mark_id, exc)
         response = render(
-            request, "trustmarks/record_unverifiable.html", {"mark_id": f"TM-{number:05d}"}, status=409
+            request,
+            "trustmarks/record_unverifiable.html",
+            {"mark_id": f"TM-{number:05d}", "public_base_url": settings.PUBLIC_URL},
+            status=409,
         )
         response["Cache-Control"] = "no-store"
         response["X-Robots-Tag"] = "noindex"
