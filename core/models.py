@@ -48,3 +48,20 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.sequence} {self.action} {self.object_type}:{self.object_id}"
+
+
+class AuditSeal(models.Model):
+    """The last event of each audit chain, MACed with a key the database never holds.
+
+    ``audit_event_append`` rewrites it with every event; ``audit_log_verify`` then notices a chain
+    whose end moved without the key: the last events deleted (truncation), an edit followed by
+    recomputing every later hash, or an event appended outside the application.
+    """
+
+    chain = models.CharField(max_length=20, primary_key=True)
+    sequence = models.PositiveBigIntegerField()
+    hash = models.CharField(max_length=64)
+    mac = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"{self.chain} sealed at #{self.sequence}"

@@ -369,6 +369,21 @@ class KeyRing:
             raise DomainError("the signing key was rotated while signing; try again", code="key_rotated")
         return key.info.kid, key.private_key.sign(payload)
 
+    def derived_secret(self, label: str) -> bytes:
+        """32 secret bytes derived (HKDF-SHA256, ``info=label``) from the ring's first key.
+
+        The first key stays in the ring through every rotation (retired keys are kept), and
+        every host reading the same ring derives the same bytes, so a key derived from it (the
+        transparency log's) needs no second secret to store, share or back up.
+        """
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+        first = self._load()[0].private_key.private_bytes(
+            serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+        )
+        return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=label.encode("utf-8")).derive(first)
+
     def rotate(self, now: datetime | None = None) -> str:
         """Retire the active key and create a new active one; returns the new ``kid``."""
         if self._directory is None:

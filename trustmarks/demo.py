@@ -17,6 +17,7 @@ from accounts.models import Organisation, User
 from assessments.models import Assessment
 from psf.selectors import rubric_version_current
 
+from . import tlog
 from .models import TrustMark, TrustMarkEvent
 from .services import (
     trust_mark_request_reinstate,
@@ -95,12 +96,12 @@ def _backdate_events(mark: TrustMark, *, issued_on: date, changed_days_ago: int 
         mark.requests.filter(state="approved").update(created=when - timedelta(hours=20), decided_at=when)
 
 
-def _backdate(mark: TrustMark, *, issued_on: date) -> None:
+def _backdate(mark: TrustMark, *, issued_on: date) -> bool:
     """Move a freshly issued demo mark's validity into the past and re-sign its credential."""
     from .services import REVIEW_LEAD_DAYS, _forget_answer, _sign_credential, add_one_year
 
     if mark.issued == issued_on or mark.status != TrustMark.ACTIVE:
-        return
+        return False
     mark.issued = mark.last_review = issued_on
     mark.expires = add_one_year(issued_on)
     mark.next_review = mark.expires - timedelta(days=REVIEW_LEAD_DAYS)
@@ -110,6 +111,7 @@ def _backdate(mark: TrustMark, *, issued_on: date) -> None:
     )
     _backdate_events(mark, issued_on=issued_on)
     _forget_answer(mark)
+    return True
 
 
 def seed(log: list[str]) -> None:
@@ -119,14 +121,19 @@ def seed(log: list[str]) -> None:
     if assessor is None or rubric_version_current() is None:
         return
     lead = seed_lead_assessor(log)
+    # A demo database made before the transparency log existed gets its history logged once.
+    count = tlog.backfill(out=log)
+    if count:
+        log.append(f"transparency log: logged {count} earlier event(s)")
     today = timezone.localdate()
+    rewritten = False  # did this run back-date a history the log already holds?
     for slug, name, tier, days_ago, then, values in DEMO_MARKS:
         org, _ = Organisation.objects.get_or_create(slug=slug, defaults={"name": name, "size_tier": tier})
         existing = TrustMark.objects.filter(organisation=org).first()
         if existing is not None:
             # Acme AI's mark was issued today by the assessment demo's pass decision; the demo
             # story has it issued `days_ago` days ago, like its (back-dated) decision.
-            _backdate(existing, issued_on=today - timedelta(days=days_ago))
+            rewritten |= _backdate(existing, issued_on=today - timedelta(days=days_ago))
             continue
         scores = {f"PSF-{n}": value for n, value in enumerate(values, start=1)}
         assessment = _passed_assessment(org, days_ago=days_ago, scores=scores, assessor=assessor)
@@ -139,6 +146,7 @@ def seed(log: list[str]) -> None:
         elif then == "revoke":
             mark = trust_mark_revoke(mark=mark, actor=assessor, reason=REASONS[then], approver=lead)
         _backdate_events(mark, issued_on=mark.issued, changed_days_ago=CHANGED_DAYS_AGO.get(then, 0))
+        rewritten = True
         log.append(f"trust mark {mark.mark_id} ({name})")
     trust_marks_expire(today=today)
     # The expiry task records an expiry when it runs; in the demo it "ran" the day after expiry.
@@ -148,8 +156,13 @@ def seed(log: list[str]) -> None:
         ran = datetime.combine(event.trust_mark.expires + timedelta(days=1), time(0, 5), tzinfo=UTC)
         if event.created > ran:
             TrustMarkEvent.objects.filter(pk=event.pk).update(created=ran)
+            rewritten = True
     # A demo seeded before Open Badges 3.0 conformance: bring its credentials up to date.
     from .resign import credentials_resign
 
     if resigned := credentials_resign():
         log.append(f"re-signed {resigned} trust-mark credentials")
+    if rewritten:
+        # The demo's histories were back-dated after they were logged: log them afresh, so the
+        # log tells the (back-dated) story the record pages show.
+        tlog.rebuild_for_demo(out=log)

@@ -222,3 +222,7 @@ class StatusListCredential(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose} list ({self.flagged} flagged)"
+
+
+# The transparency log's tables live in their own module (trustmarks.tlog_models).
+from .tlog_models import LogEntry, LogHead, LogNode  # noqa: E402, F401

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from trustmarks import tlog
 from trustmarks.credentials import is_outdated
 from trustmarks.models import TrustMark
 
@@ -28,6 +29,7 @@ def credentials_resign(*, everything: bool = False) -> int:
             mark.credential_jwt, mark.credential_kid = _sign_credential(mark)
             mark.updated = timezone.now()  # the badges (cached by this) bake the new credential
             mark.save(update_fields=["credential_jwt", "credential_kid", "updated"])
+            tlog.append_for_mark(mark, kind="reissued")  # the log vouches for the new credential
             _forget_answer(mark)
             count += 1
     if count:

@@ -29,7 +29,7 @@ from core.audit import audit_event_append
 from lib.errors import DomainError, ErrorItem
 from lib.jws import split_kid, unverified_header
 from psf.selectors import rubric_of
-from trustmarks import statuslist, verify_cache
+from trustmarks import statuslist, tlog, verify_cache
 from trustmarks.credentials import StatusRef, build_credential, sign_credential
 
 from .models import (
@@ -170,7 +170,7 @@ def _record(mark: TrustMark, *, action: str, from_status: str, actor: Any, reaso
         data=data,
         chain="trustmarks",
     )
-    return TrustMarkEvent.objects.create(
+    tm_event = TrustMarkEvent.objects.create(
         trust_mark=mark,
         action=action,
         from_status=from_status,
@@ -179,6 +179,8 @@ def _record(mark: TrustMark, *, action: str, from_status: str, actor: Any, reaso
         actor=actor if getattr(actor, "pk", None) else None,
         audit_sequence=event.sequence,
     )
+    tlog.append_for_event(tm_event)  # the transparency log, in the same transaction
+    return tm_event
 
 
 def _forget_answer(mark: TrustMark) -> None:

@@ -21,7 +21,7 @@ from accounts.branding import Branding, branding_for
 from accounts.models import User
 from lib.errors import DomainError
 from psf.selectors import rubric_of
-from trustmarks import badges, services
+from trustmarks import badges, services, tlog
 from trustmarks.credentials import MEDIA_TYPE as VC_JWT_MEDIA_TYPE
 
 from .api.views import etag_for, etag_matches
@@ -32,6 +32,7 @@ from .selectors import (
     embed_snippet,
     lifecycle_requests_pending,
     mark_urls,
+    parse_mark_id,
     trust_mark_get,
     trust_mark_public_history,
     trust_marks_list,
@@ -79,7 +80,27 @@ def _cacheable(request: HttpRequest, body: bytes, content_type: str, *, filename
 @require_GET
 def record(request: HttpRequest, mark_id: str) -> HttpResponse:
     """The public verification record: only what the verify API also says, explained."""
-    mark = _public_mark(mark_id)
+    number = parse_mark_id(mark_id)
+    try:
+        checked = (
+            tlog.mark_check(f"TM-{number:05d}", lambda: trust_mark_get(mark_id=mark_id))
+            if number is not None
+            else None
+        )
+    except tlog.LogIntegrityError as exc:
+        log.error("record %s: transparency-log check failed: %s", mark_id, exc)
+        response = render(
+            request,
+            "trustmarks/record_unverifiable.html",
+            {"mark_id": f"TM-{number:05d}", "public_base_url": settings.PUBLIC_URL},
+            status=409,
+        )
+        response["Cache-Control"] = "no-store"
+        response["X-Robots-Tag"] = "noindex"
+        return response
+    if checked is None:
+        raise Http404("No trust mark has this id.")
+    mark = checked
     today = timezone.localdate()
     status = mark.effective_status(today)
     rubric = rubric_of(mark.rubric_version)
@@ -99,6 +120,8 @@ def record(request: HttpRequest, mark_id: str) -> HttpResponse:
         "verify_api_url": public_url(f"/api/certify/trust-mark/verify?id={mark.mark_id}"),
         "log_head_url": public_url("/api/certify/log/head"),
         "history": trust_mark_public_history(mark=mark, today=today),
+        "log_checkpoint_url": public_url("/api/certify/log/checkpoint"),
+        "public_base_url": settings.PUBLIC_URL,
     }
     response = render(request, "trustmarks/record.html", context)
     if status != TrustMark.ACTIVE:

@@ -16,6 +16,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "simulate": ("simulator.cli", "Run a seeded fault-injection simulation of a workflow file."),
     "verify-credential": ("trustmarks.verify_cli", "Verify a trust-mark credential (VC-JWT) offline."),
     "verify-bundle": ("evidence.verify_cli", "Verify a signed evidence bundle (ZIP)."),
+    "verify-log": (
+        "trustmarks.verify_log_cli",
+        "Check the issuer's transparency log: signed checkpoint, growth since a saved one, a mark's entry.",
+    ),
 }
 
 

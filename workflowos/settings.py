@@ -271,6 +271,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024  # JSON bodies: 5 MB workflow docu
 MAX_UPLOAD_BYTES = 25 * 1024 * 1024
 
 SIGNING_KEYS_DIR = Path(env_str("WORKFLOWOS_KEYS_DIR", str(VAR_DIR / "keys")))
+# Copies of the latest transparency-log checkpoint and audit-chain seals kept beside the keys,
+# outside the database, to notice a database rolled back to an older signed state. Off in tests,
+# whose databases are rolled back and flushed on purpose (the tests that need them turn them on).
+WITNESS_FILES = env_bool("WORKFLOWOS_WITNESS_FILES", not TESTING)
 
 # --- Redis, Celery, cache -------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")

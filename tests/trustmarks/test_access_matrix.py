@@ -1,9 +1,10 @@
 """Every trust-mark URL × every persona → the expected status code (see tests/access.py).
 
-The verification API, the record, badges, credential, keys, status lists and log head are public
-by design; the lifecycle pages belong to platform assessors (and the platform admin, who counts as a
-lead assessor). The mark is ada's (she decided its assessment); a revocation ada asked for waits
-for a second assessor: ada may not approve it (403), the platform admin may."""
+The verification API, the record, badges, credential, keys, status lists, log head and the
+transparency log are public by design; the lifecycle pages belong to platform assessors (and the
+platform admin, who counts as a lead assessor). The mark is ada's (she decided its assessment); a
+revocation ada asked for waits for a second assessor: ada may not approve it (403), the platform
+admin may."""
 
 from __future__ import annotations
 
@@ -39,6 +40,15 @@ ROWS: list[tuple[str, str, dict[str, Any], Any]] = [
     ("GET", "/api/certify/status/revocation", PUBLIC, None),
     ("GET", "/api/certify/status/suspension", PUBLIC, None),
     ("GET", "/api/certify/log/head", PUBLIC, None),
+    ("GET", "/api/certify/log/checkpoint", PUBLIC, None),
+    ("GET", "/api/certify/log/entries?start=0", PUBLIC, None),
+    ("GET", "/api/certify/log/entries", dict.fromkeys(PERSONAS, 400), None),
+    ("GET", "/api/certify/log/proof/inclusion?id={tm}", PUBLIC, None),
+    ("GET", "/api/certify/log/proof/inclusion?index=0", PUBLIC, None),
+    ("GET", "/api/certify/log/proof/inclusion?id=TM-99999", dict.fromkeys(PERSONAS, 404), None),
+    ("GET", "/api/certify/log/proof/consistency?first=0", PUBLIC, None),
+    ("POST", "/api/certify/log/checkpoint", dict.fromkeys(PERSONAS, 405), None),
+    ("GET", "/.well-known/tlog-key", PUBLIC, None),
     ("GET", "/.well-known/jwks.json", PUBLIC, None),
     ("GET", "/verify/{tm}", PUBLIC, None),
     ("GET", "/verify/TM-99999", dict.fromkeys(PERSONAS, 404), None),

@@ -130,7 +130,11 @@ def marks(make_mark, personas) -> dict[str, Any]:  # type: ignore[no-untyped-def
     }
     to_renew = make_mark(company="Renewed Co")
     trust_mark_review(
-        mark=to_renew, actor=personas.ada, evidence_valid=True, scores=dict(to_renew.scores), notes="Evidence current"
+        mark=to_renew,
+        actor=personas.ada,
+        evidence_valid=True,
+        scores=dict(to_renew.scores),
+        notes="Evidence current",
     )
     out["renewed"] = trust_mark_renew(mark=to_renew, actor=personas.ada, reason="Review passed")
     return out

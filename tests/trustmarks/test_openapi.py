@@ -18,7 +18,12 @@ PUBLIC_PATHS = [
     "/api/certify/status/revocation",
     "/api/certify/status/suspension",
     "/api/certify/log/head",
+    "/api/certify/log/checkpoint",
+    "/api/certify/log/entries",
+    "/api/certify/log/proof/inclusion",
+    "/api/certify/log/proof/consistency",
     "/.well-known/jwks.json",
+    "/.well-known/tlog-key",
 ]
 
 
@@ -38,7 +43,7 @@ def test_every_public_endpoint_is_documented_without_auth(client):
 def test_verify_documents_every_answer_with_an_example(client):
     op = openapi(client)["paths"]["/api/certify/trust-mark/verify"]["get"]
     responses = op["responses"]
-    assert set(responses) == {"200", "304", "400", "404", "429"}
+    assert set(responses) == {"200", "304", "400", "404", "409", "429"}
     ok = responses["200"]["content"]["application/json"]["examples"]
     assert {e["value"]["status"] for e in ok.values()} == {"active", "suspended", "revoked", "expired"}
     assert [e["value"]["valid"] for e in ok.values() if e["value"]["status"] == "active"] == [True]
@@ -52,6 +57,8 @@ def test_verify_documents_every_answer_with_an_example(client):
     }
     assert "examples" in responses["400"]["content"]["application/json"]
     assert "examples" in responses["429"]["content"]["application/json"]
+    mismatch = next(iter(responses["409"]["content"]["application/json"]["examples"].values()))["value"]
+    assert mismatch["valid"] is False and mismatch["error"] == "log_mismatch"
     assert "Retry-After" in responses["429"]["headers"]
     assert {"ETag", "Cache-Control", "Access-Control-Allow-Origin"} <= set(responses["200"]["headers"])
     params = {p["name"]: p for p in op["parameters"]}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import math
 import time
 from datetime import date
@@ -22,7 +23,7 @@ from rest_framework.views import APIView
 
 from core.audit import audit_log_head
 from lib.http import client_ip
-from trustmarks import verify_cache
+from trustmarks import tlog, verify_cache
 from trustmarks.credentials import MEDIA_TYPE as VC_JWT_MEDIA_TYPE
 from trustmarks.models import TrustMark
 from trustmarks.selectors import parse_mark_id, status_list_stored, verify_answer
@@ -30,6 +31,8 @@ from trustmarks.services import end_of_day, status_list_publish
 from trustmarks.signing import signing_ring
 
 from . import serializers
+
+log = logging.getLogger(__name__)
 
 NOT_FOUND_MAX_AGE = 60
 PUBLIC_MAX_AGE = 300
@@ -183,6 +186,18 @@ VERIFY_EXAMPLES = [
         status_codes=["404"],
     ),
     OpenApiExample(
+        "Record disagrees with the transparency log",
+        value={
+            "valid": False,
+            "id": "TM-00144",
+            "error": "log_mismatch",
+            "message": "This mark's record disagrees with the public transparency log; it cannot be "
+            "verified now. Check the signed credential and the log (workflowos verify-log).",
+        },
+        response_only=True,
+        status_codes=["409"],
+    ),
+    OpenApiExample(
         "Too many requests",
         value={
             "valid": False,
@@ -235,6 +250,8 @@ class TrustMarkVerifyView(FastPublicView):
             "The first four keys are always `valid`, `company`, `expires`, `domains`.\n"
             '* **404** for an id that was never issued: always `{"valid": false, "id": …, "error": "not_found"}`.\n'
             "* **400** for a missing, repeated or malformed id (`TM-` and five digits).\n"
+            "* **409** `log_mismatch` when the mark's stored record disagrees with its latest entry in the "
+            "signed transparency log (`/api/certify/log/checkpoint`): tampering is never answered as valid.\n"
             "* **429** when one client IP sends too many requests; wait `Retry-After` seconds.\n\n"
             "Answers carry `Cache-Control: public, max-age=300` (or less, never past the expiry) and an "
             "`ETag`; send it back in `If-None-Match` to get **304**. For a check that does not depend on "
@@ -263,6 +280,10 @@ class TrustMarkVerifyView(FastPublicView):
             400: OpenApiResponse(serializers.VerifyErrorSerializer, "Missing or malformed id."),
             404: OpenApiResponse(
                 serializers.VerifyNotFoundSerializer, "No mark was ever issued with this id."
+            ),
+            409: OpenApiResponse(
+                serializers.VerifyErrorSerializer,
+                "`log_mismatch`: the mark's record disagrees with the transparency log (never valid).",
             ),
             429: OpenApiResponse(serializers.VerifyErrorSerializer, "Too many requests from this client."),
         },
@@ -308,9 +329,26 @@ class TrustMarkVerifyView(FastPublicView):
 
 
 def _answer(number: int) -> verify_cache.Answer:
-    """Look the mark up (one indexed query) and cache the answer until it could change by itself."""
-    mark = TrustMark.objects.select_related("rubric_version").filter(number=number).first()
+    """Look the mark up, check its row against the transparency log, and cache the answer until
+    it could change by itself. A row the log does not vouch for answers 409, never ``valid``."""
+    mark_id = f"TM-{number:05d}"
     now = time.time()
+    try:
+        mark = tlog.mark_check(
+            mark_id, lambda: TrustMark.objects.select_related("rubric_version").filter(number=number).first()
+        )
+    except tlog.LogIntegrityError as exc:
+        log.error("verify %s: transparency-log check failed: %s", mark_id, exc)
+        body = json.dumps(
+            {
+                "valid": False,
+                "id": mark_id,
+                "error": "log_mismatch",
+                "message": "This mark's record disagrees with the public transparency log; it cannot be "
+                "verified now. Check the signed credential and the log (workflowos verify-log).",
+            }
+        ).encode()
+        return verify_cache.Answer(409, body, etag_for(body), now)  # not cached
     if mark is None:
         body = json.dumps({"valid": False, "id": f"TM-{number:05d}", "error": "not_found"}).encode()
         # Not cached here: the id may be issued any moment, and the query is one index probe.
