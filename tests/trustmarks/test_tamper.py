@@ -38,6 +38,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
+from tests.trustmarks.helpers import lead_assessor
 from tests.trustmarks.tlog_helpers import verify_log
 
 pytestmark = pytest.mark.django_db
@@ -70,7 +71,9 @@ def scene(make_mark, personas, settings, client, tmp_path, django_capture_on_com
     assert verify_log(client, tmp_path, "--update") == 0  # a relying party saves a checkpoint
     before = LogHead.objects.get().checkpoint
     with django_capture_on_commit_callbacks(execute=True):
-        revoked = trust_mark_revoke(mark=revoked, actor=personas.ada, reason="Assessed service withdrawn")
+        revoked = trust_mark_revoke(
+            mark=revoked, actor=personas.ada, reason="Assessed service withdrawn", approver=lead_assessor()
+        )
     return Scene(revoked, active, other, before)
 
 

@@ -12,7 +12,7 @@ from django.core.management import call_command
 
 from lib import merkle
 from lib.checkpoint import NoteVerifier, open_checkpoint
-from tests.trustmarks.helpers import ISSUER
+from tests.trustmarks.helpers import ISSUER, lead_assessor
 from tests.trustmarks.tlog_helpers import verify_log
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +29,7 @@ def test_lifecycle_changes_are_logged_with_public_leaves(client, make_mark, pers
 
     mark = make_mark()
     trust_mark_suspend(mark=mark, actor=personas.ada, reason="Confidential finding about PSF-6")
-    trust_mark_reinstate(mark=mark, actor=personas.ada, reason="Fixed")
+    trust_mark_reinstate(mark=mark, actor=personas.ada, reason="Fixed", approver=lead_assessor())
     data = json.loads(client.get("/api/certify/log/entries?start=0").content)
     assert data["tree_size"] == 3 and data["start"] == 0 and data["end"] == 3
     kinds = [(e["leaf"]["kind"], e["leaf"]["status"]) for e in data["entries"]]
@@ -75,7 +75,7 @@ def test_proofs_verify_against_the_checkpoint(client, make_mark, personas):
 
     marks = [make_mark(company=f"Co {i}") for i in range(5)]
     _, first = _checkpoint(client)
-    trust_mark_revoke(mark=marks[2], actor=personas.ada, reason="Withdrawn")
+    trust_mark_revoke(mark=marks[2], actor=personas.ada, reason="Withdrawn", approver=lead_assessor())
     note, second = _checkpoint(client)
     assert second.size == first.size + 1
     data = json.loads(client.get(f"/api/certify/log/proof/inclusion?id={marks[2].mark_id}").content)
@@ -152,7 +152,7 @@ def test_verify_log_cli_end_to_end(client, make_mark, personas, tmp_path, capsys
     saved = (tmp_path / "saved.txt").read_text()
     assert saved.split("\n")[1] == "1"
     other = make_mark(company="Other")
-    trust_mark_revoke(mark=mark, actor=personas.ada, reason="Withdrawn")
+    trust_mark_revoke(mark=mark, actor=personas.ada, reason="Withdrawn", approver=lead_assessor())
     capsys.readouterr()
     assert verify_log(client, tmp_path, "--mark", mark.mark_id) == 0
     out = capsys.readouterr().out

@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from tests.trustmarks.helpers import lead_assessor
+
 pytestmark = pytest.mark.django_db
 
 URL = "/api/certify/trust-mark/verify"
@@ -306,7 +308,7 @@ def test_changes_reach_other_processes_within_the_local_ttl(client, make_mark, p
     assert json.loads(get(client, mark.mark_id).content)["valid"] is True
     cached = verify_cache.answer_get(mark.number)
     # Another process revoked it: this process still holds its answer, for LOCAL_TTL at most.
-    trust_mark_revoke(mark=mark, actor=personas.ada, reason="Withdrawn")
+    trust_mark_revoke(mark=mark, actor=personas.ada, reason="Withdrawn", approver=lead_assessor())
     verify_cache.answer_set(mark.number, cached)  # as another process's commit leaves this one
     assert json.loads(get(client, mark.mark_id).content)["valid"] is True
     later = __import__("time").time() + verify_cache.LOCAL_TTL + 0.1
