@@ -324,7 +324,6 @@ def pai8_assessment(request: HttpRequest, assessment_id: int) -> HttpResponse:
             messages.error(request, exc.message)
             return redirect("governance:assessment", assessment_id=a.pk)
         if not errors:
-            messages.success(request, "Saved.")
             if request.POST.get("complete") and m.is_admin:
                 try:
                     services.pai8_assessment_complete(assessment=a, actor=request_user(request))
@@ -333,12 +332,14 @@ def pai8_assessment(request: HttpRequest, assessment_id: int) -> HttpResponse:
                     return redirect("governance:assessment", assessment_id=a.pk)
                 messages.success(request, "Self-assessment completed: the posture is rated.")
                 return redirect("governance:home")
+            messages.success(request, "Saved.")
             return redirect(f"{request.path}#{request.POST.get('anchor', '')[:10]}")
     answers = {x.checkpoint: x for x in a.answers.all()}
     error_map: dict[str, list[str]] = {}
     for e in errors:
-        code, _, field = e.path.rpartition(".") if e.path.count(".") >= 2 else (e.path, "", "")
-        error_map.setdefault(code, []).append(f"{field}: {e.message}" if field else e.message)
+        code = e.path.rpartition(".")[0] if e.path.count(".") >= 2 else e.path
+        # The message names what is wrong ("a level needs a justification"): a sentence, no path.
+        error_map.setdefault(code, []).append(e.message[:1].upper() + e.message[1:] + ".")
     # Gathered once for the organisation (a fixed number of queries), then matched per checkpoint.
     found = proposals(fw, a.organisation) if a.status == Pai8Assessment.DRAFT else {}
     sections = []
