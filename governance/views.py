@@ -233,7 +233,11 @@ def inventory_import(request: HttpRequest) -> HttpResponse:
                     )
                 )
                 reports = inv.check_rows(rows, existing_names=existing)
+                # Said once above the rows too: one misnamed column refuses every row.
+                unknown = sorted({str(k)[:40] for r in rows for k in r if k not in inv.COLUMNS})
                 context.update(
+                    unknown_columns=unknown[:20],
+                    known_columns=list(inv.COLUMNS),
                     reports=reports,
                     existing=existing,
                     valid=sum(1 for r in reports if r.ok),
