@@ -149,6 +149,8 @@ def test_import_reports_each_refused_row_and_keeps_only_valid_rows_on_confirm(pe
     assert [r.ok for r in reports] == [False, False, False, False]  # the unknown column refuses every row
     body = resp.content.decode()
     assert "unknown column(s): colour" in body
+    assert resp.context["unknown_columns"] == ["colour"]  # also said once, above the rows
+    assert "Unknown column in the file: colour." in body
     text = (
         "name,status,risk_tier\nGood one,pilot,high\nBad enum,someday,high\n,pilot,low\nGood one,idea,low\n"
     )
@@ -156,6 +158,7 @@ def test_import_reports_each_refused_row_and_keeps_only_valid_rows_on_confirm(pe
     upload.name = "inv.csv"
     resp = c.post("/inventory/import/", {"file": upload})
     reports = resp.context["reports"]
+    assert resp.context["unknown_columns"] == []
     assert [r.ok for r in reports] == [True, False, False, False]
     assert "status: 'someday' is not one of" in reports[1].errors[0]
     assert reports[2].errors == ["name: required"]
