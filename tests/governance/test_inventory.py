@@ -22,6 +22,10 @@ def rag(personas):  # type: ignore[no-untyped-def]
 
 
 def _create(client, **overrides):  # type: ignore[no-untyped-def]
+    return client.post("/inventory/new/", _form(**overrides))
+
+
+def _form(**overrides):  # type: ignore[no-untyped-def]
     data = {
         "name": "Help-centre assistant",
         "purpose": "Answers product questions",
@@ -39,7 +43,7 @@ def _create(client, **overrides):  # type: ignore[no-untyped-def]
         "autonomy_level": "",
     }
     data.update(overrides)
-    return client.post("/inventory/new/", data)
+    return data
 
 
 def test_a_practitioner_adds_a_system_and_its_map_fills_vendors_models_data_and_autonomy(
@@ -222,3 +226,17 @@ def test_access(personas, client_for, rag):
     assert ada.get("/inventory/").status_code == 403
     assert alice.post(f"/inventory/{s.pk}/delete/").status_code == 302
     assert not AISystem.objects.exists()
+
+
+def test_names_are_unique_without_regard_to_case_on_the_form_as_on_import(personas, client_for):
+    c = client_for(personas.alice)
+    assert _create(c, name="CV screener").status_code == 302
+    resp = _create(c, name="cv SCREENER")
+    assert resp.status_code == 400
+    assert "already in use" in resp.content.decode()
+    assert AISystem.objects.filter(organisation=personas.acme).count() == 1
+    s = AISystem.objects.get()
+    edit = c.post(f"/inventory/{s.pk}/edit/", _form(name="CV Screener", status="pilot"))
+    assert edit.status_code == 302  # renaming itself is no clash
+    s.refresh_from_db()
+    assert s.name == "CV Screener"
