@@ -65,6 +65,15 @@ def ai_system_save(
     for key, value in values.items():
         setattr(system, key, value)
     system.updated = timezone.now()
+    duplicate = DomainError(
+        "A system with this name is already in the inventory.",
+        [ErrorItem("name", "already in use (names are compared without regard to case)")],
+        status=400,
+    )
+    # The import compares names case-insensitively; so does the form ("CV bot" and "cv bot" are one).
+    same_name = AISystem.objects.filter(organisation=organisation, name__iexact=system.name)
+    if same_name.exclude(pk=system.pk).exists():
+        raise duplicate
     try:
         with transaction.atomic():
             system.save()
@@ -83,11 +92,7 @@ def ai_system_save(
                 data={"name": system.name, "fields": changed, "filled_from_maps": filled},
             )
     except IntegrityError:
-        raise DomainError(
-            "A system with this name is already in the inventory.",
-            [ErrorItem("name", "already in use")],
-            status=400,
-        ) from None
+        raise duplicate from None
     return system
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core import signing
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -26,6 +27,7 @@ from .report import history_chart, report_data
 from .selectors import InventoryFilter, inventory_list, open_actions, pai8_history, review_queue
 
 IMPORT_SALT = "governance.inventory-import"
+INVENTORY_PAGE_SIZE = 100
 
 
 def _workflows(org_id: int) -> Any:
@@ -40,13 +42,21 @@ def _workflows(org_id: int) -> Any:
 def inventory(request: HttpRequest) -> HttpResponse:
     m = require_membership(request)
     f = InventoryFilter.from_query(request.GET)
-    systems = list(inventory_list(organisation=m.organisation, f=f))
+    # A page at a time: 2,000 rows would take half a second to render (bench/pai8.py). Two
+    # queries (count, page) plus the prefetch of the page's workflows, whatever the size.
+    page = Paginator(inventory_list(organisation=m.organisation, f=f), INVENTORY_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    params = request.GET.copy()
+    params.pop("page", None)
     return render(
         request,
         "governance/inventory.html",
         {
             "m": m,
-            "systems": systems,
+            "page": page,
+            "systems": list(page.object_list),
+            "query": params.urlencode(),
             "f": f,
             "statuses": AISystem.STATUSES,
             "risk_tiers": AISystem.RISK_TIERS,
@@ -223,7 +233,11 @@ def inventory_import(request: HttpRequest) -> HttpResponse:
                     )
                 )
                 reports = inv.check_rows(rows, existing_names=existing)
+                # Said once above the rows too: one misnamed column refuses every row.
+                unknown = sorted({str(k)[:40] for r in rows for k in r if k not in inv.COLUMNS})
                 context.update(
+                    unknown_columns=unknown[:20],
+                    known_columns=list(inv.COLUMNS),
                     reports=reports,
                     existing=existing,
                     valid=sum(1 for r in reports if r.ok),
@@ -314,7 +328,6 @@ def pai8_assessment(request: HttpRequest, assessment_id: int) -> HttpResponse:
             messages.error(request, exc.message)
             return redirect("governance:assessment", assessment_id=a.pk)
         if not errors:
-            messages.success(request, "Saved.")
             if request.POST.get("complete") and m.is_admin:
                 try:
                     services.pai8_assessment_complete(assessment=a, actor=request_user(request))
@@ -323,12 +336,16 @@ def pai8_assessment(request: HttpRequest, assessment_id: int) -> HttpResponse:
                     return redirect("governance:assessment", assessment_id=a.pk)
                 messages.success(request, "Self-assessment completed: the posture is rated.")
                 return redirect("governance:home")
+            messages.success(request, "Saved.")
             return redirect(f"{request.path}#{request.POST.get('anchor', '')[:10]}")
     answers = {x.checkpoint: x for x in a.answers.all()}
     error_map: dict[str, list[str]] = {}
     for e in errors:
-        code, _, field = e.path.rpartition(".") if e.path.count(".") >= 2 else (e.path, "", "")
-        error_map.setdefault(code, []).append(f"{field}: {e.message}" if field else e.message)
+        code = e.path.rpartition(".")[0] if e.path.count(".") >= 2 else e.path
+        # The message names what is wrong ("a level needs a justification"): a sentence, no path.
+        error_map.setdefault(code, []).append(e.message[:1].upper() + e.message[1:] + ".")
+    # Gathered once for the organisation (a fixed number of queries), then matched per checkpoint.
+    found = proposals(fw, a.organisation) if a.status == Pai8Assessment.DRAFT else {}
     sections = []
     for c in fw.controls:
         items = []
@@ -339,6 +356,7 @@ def pai8_assessment(request: HttpRequest, assessment_id: int) -> HttpResponse:
                 {
                     "p": p,
                     "answer": ans,
+                    "proposals": found.get(p.code, []),
                     "level": (sent or {}).get("level", ans.level if ans else None),
                     "justification": (sent or {}).get("justification", ans.justification if ans else ""),
                     "evidence": (sent or {}).get("evidence", ans.evidence if ans else ""),
@@ -359,7 +377,7 @@ def pai8_assessment(request: HttpRequest, assessment_id: int) -> HttpResponse:
             "posture": posture,
             "answered": len(answers),
             "total": len(codes),
-            "proposals": proposals(fw, a.organisation) if a.status == Pai8Assessment.DRAFT else {},
+            "proposals": found,
             "levels": fw.levels,
             "editable": a.status == Pai8Assessment.DRAFT,
         },

@@ -24,6 +24,9 @@ def persona_users(personas: Any) -> dict[str, Any]:
         "other_org": personas.gus,
         "assessor": personas.ada,
         "admin": personas.root,
+        # Used by matrices that tell an organisation's roles apart (msp, governance).
+        "org_admin": personas.alice,
+        "adviser": personas.mia,
     }
 
 

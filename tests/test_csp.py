@@ -14,6 +14,8 @@ from tests.assessments.test_access_matrix import ROWS as ASSESSMENT_ROWS
 from tests.assessments.test_access_matrix import acme_assessments  # noqa: F401
 from tests.evidence.test_access_matrix import ROWS as EVIDENCE_ROWS
 from tests.evidence.test_access_matrix import objects  # noqa: F401
+from tests.governance.test_access_matrix import CSP_ROWS as GOVERNANCE_ROWS
+from tests.governance.test_access_matrix import governance_objects  # noqa: F401
 from tests.msp.test_launchpack_access_matrix import ROWS as LAUNCHPACK_ROWS
 from tests.msp.test_launchpack_access_matrix import launchpack_objects  # noqa: F401
 from tests.notify.test_access_matrix import ROWS as NOTIFY_ROWS
@@ -37,6 +39,7 @@ MATRICES = {
     "trustmarks": (TRUSTMARK_ROWS, "tm_objects"),
     "launch packs": (LAUNCHPACK_ROWS, "launchpack_objects"),
     "notify": (NOTIFY_ROWS, "notify_objects"),
+    "governance": (GOVERNANCE_ROWS, "governance_objects"),
 }
 EXTRA_PAGES = [
     ("anonymous", "/no-such-page/"),  # the branded 404

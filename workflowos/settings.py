@@ -421,6 +421,11 @@ CELERY_BEAT_SCHEDULE["notify-sweep"] = {
     "options": {"expires": env_int("WORKFLOWOS_NOTIFY_SWEEP_SECONDS", 60)},
 }
 CELERY_BEAT_SCHEDULE["notify-expiry-reminders"] = {"task": "notify.expiry_reminders", "schedule": 24 * 3600}
+# PAI-8 improvement plan: admins hear of actions due within 7 days or overdue, once a week per action.
+CELERY_BEAT_SCHEDULE["governance-action-reminders"] = {
+    "task": "governance.action_reminders",
+    "schedule": 24 * 3600,
+}
 # Webhooks (Standard Webhooks) to subscribers' URLs. Targets must resolve to public addresses
 # (SSRF guard, checked at subscription and before every request) unless ALLOW_PRIVATE (tests with a
 # local receiver, or a closed network); https only in production unless REQUIRE_HTTPS says otherwise.

@@ -22,6 +22,10 @@ def rag(personas):  # type: ignore[no-untyped-def]
 
 
 def _create(client, **overrides):  # type: ignore[no-untyped-def]
+    return client.post("/inventory/new/", _form(**overrides))
+
+
+def _form(**overrides):  # type: ignore[no-untyped-def]
     data = {
         "name": "Help-centre assistant",
         "purpose": "Answers product questions",
@@ -39,7 +43,7 @@ def _create(client, **overrides):  # type: ignore[no-untyped-def]
         "autonomy_level": "",
     }
     data.update(overrides)
-    return client.post("/inventory/new/", data)
+    return data
 
 
 def test_a_practitioner_adds_a_system_and_its_map_fills_vendors_models_data_and_autonomy(
@@ -149,6 +153,8 @@ def test_import_reports_each_refused_row_and_keeps_only_valid_rows_on_confirm(pe
     assert [r.ok for r in reports] == [False, False, False, False]  # the unknown column refuses every row
     body = resp.content.decode()
     assert "unknown column(s): colour" in body
+    assert resp.context["unknown_columns"] == ["colour"]  # also said once, above the rows
+    assert "Unknown column in the file: colour." in body
     text = (
         "name,status,risk_tier\nGood one,pilot,high\nBad enum,someday,high\n,pilot,low\nGood one,idea,low\n"
     )
@@ -156,6 +162,7 @@ def test_import_reports_each_refused_row_and_keeps_only_valid_rows_on_confirm(pe
     upload.name = "inv.csv"
     resp = c.post("/inventory/import/", {"file": upload})
     reports = resp.context["reports"]
+    assert resp.context["unknown_columns"] == []
     assert [r.ok for r in reports] == [True, False, False, False]
     assert "status: 'someday' is not one of" in reports[1].errors[0]
     assert reports[2].errors == ["name: required"]
@@ -219,3 +226,17 @@ def test_access(personas, client_for, rag):
     assert ada.get("/inventory/").status_code == 403
     assert alice.post(f"/inventory/{s.pk}/delete/").status_code == 302
     assert not AISystem.objects.exists()
+
+
+def test_names_are_unique_without_regard_to_case_on_the_form_as_on_import(personas, client_for):
+    c = client_for(personas.alice)
+    assert _create(c, name="CV screener").status_code == 302
+    resp = _create(c, name="cv SCREENER")
+    assert resp.status_code == 400
+    assert "already in use" in resp.content.decode()
+    assert AISystem.objects.filter(organisation=personas.acme).count() == 1
+    s = AISystem.objects.get()
+    edit = c.post(f"/inventory/{s.pk}/edit/", _form(name="CV Screener", status="pilot"))
+    assert edit.status_code == 302  # renaming itself is no clash
+    s.refresh_from_db()
+    assert s.name == "CV Screener"

@@ -61,8 +61,8 @@ def test_a_level_without_a_justification_is_refused_and_the_rest_is_kept(persona
     )
     assert resp.status_code == 400
     body = resp.content.decode()
-    assert "justification: a level needs a justification" in body
-    assert "choose a level from L0 to L3" in body
+    assert "A level needs a justification." in body
+    assert "Choose a level from L0 to L3." in body
     assert list(a.answers.values_list("checkpoint", flat=True)) == ["C1.2"]
 
 
