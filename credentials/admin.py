@@ -1,33 +1,33 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from .models import ExamAttempt, PersonalCredential
 
 
-@admin.register(PersonalCredential)
-class PersonalCredentialAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    """Read-only: credentials change only through the services (signature, status lists, log)."""
+class _ReadOnly(admin.ModelAdmin):
+    """Read-only: credentials and attempts change only through the services (signature, status
+    lists, public log)."""
 
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(PersonalCredential)
+class PersonalCredentialAdmin(_ReadOnly):
     list_display = ("__str__", "status", "issued", "expires", "listed")
     search_fields = ("holder_name",)
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
 
 @admin.register(ExamAttempt)
-class ExamAttemptAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ExamAttemptAdmin(_ReadOnly):
     list_display = ("public_id", "user", "started", "submitted", "score", "passed")
-
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False

@@ -144,7 +144,13 @@ def attempt_page(request: HttpRequest, attempt_id: str) -> HttpResponse:
 
 
 def _answers_from(request: HttpRequest) -> dict[str, str]:
-    return {key[1:]: value for key, value in request.POST.items() if key.startswith("q") and value}
+    """``q<position>`` fields of the form → the option token chosen (the last one, if repeated)."""
+    answers: dict[str, str] = {}
+    for key in request.POST:
+        value = request.POST.get(key, "")
+        if key.startswith("q") and isinstance(value, str) and value:
+            answers[key[1:]] = value
+    return answers
 
 
 @login_required_page

@@ -21,7 +21,7 @@ from ..models import PersonalCredential
 from ..selectors import credential_get, parse_credential_id, verify_answer
 
 
-class CredentialAnswerSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class CredentialAnswerSerializer(serializers.Serializer):
     valid = serializers.BooleanField()
     holder = serializers.CharField()
     credential = serializers.CharField()
@@ -34,7 +34,7 @@ class CredentialAnswerSerializer(serializers.Serializer):  # type: ignore[type-a
     credential_url = serializers.URLField()
 
 
-class CredentialErrorSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class CredentialErrorSerializer(serializers.Serializer):
     valid = serializers.BooleanField()
     error = serializers.CharField()
     message = serializers.CharField(required=False)
