@@ -208,3 +208,29 @@ def test_seed_demo_holders(personas):
     statuses = sorted(c.effective_status(today) for c in PersonalCredential.objects.all())
     assert statuses == ["active", "expired", "suspended"]
     assert PersonalCredential.objects.get(user=personas.pat).is_valid()
+
+
+def test_workflowos_verify_credential_accepts_personal_credentials(personas, client_for, tmp_path, capsys):
+    import argparse
+
+    from trustmarks import verify_cli
+
+    credential = issue("Cli Holder")
+    c = client_for(None)
+    (tmp_path / "c.jwt").write_text(credential.credential_jwt)
+    (tmp_path / "jwks.json").write_text(c.get("/.well-known/jwks.json").content.decode())
+    (tmp_path / "status.jwt").write_text(c.get("/api/certify/status/message").content.decode())
+
+    def run(*extra: str) -> int:
+        parser = argparse.ArgumentParser()
+        verify_cli.configure(parser)
+        args = parser.parse_args([str(tmp_path / "c.jwt"), "--jwks", str(tmp_path / "jwks.json"), *extra])
+        return verify_cli.run(args)
+
+    assert run("--offline") == 0
+    assert f"valid: {credential.credential_id} Cli Holder" in capsys.readouterr().out
+    assert run("--offline", "--status-list", str(tmp_path / "status.jwt")) == 0
+    credential_status_change(credential=credential, actor=personas.ada, action="suspend", reason="x")
+    (tmp_path / "status.jwt").write_text(c.get("/api/certify/status/message").content.decode())
+    assert run("--offline", "--status-list", str(tmp_path / "status.jwt")) == 1
+    assert "invalid: suspended" in capsys.readouterr().out
