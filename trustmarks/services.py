@@ -104,8 +104,37 @@ def _next_number() -> int:
     return number
 
 
+# --- other holders of entries in the message status list -----------------------------------------
+# Personal credentials (the ``credentials`` app) take entries in the same two-bit message list as
+# marks. Each such app registers a source of ``(index, status)`` pairs for all its entries; a
+# mark's revocation index (its message-list index) and their indexes share one index space.
+StatusEntrySource = Callable[[], list[tuple[int, str]]]
+_STATUS_SOURCES: dict[str, StatusEntrySource] = {}
+
+
+def status_list_source_register(name: str, source: StatusEntrySource) -> None:
+    """Add ``source`` (all ``(message-list index, status)`` pairs of another kind of credential)
+    to the message list and to the indexes every allocation avoids."""
+    _STATUS_SOURCES[name] = source
+
+
+def message_indexes_used() -> set[int]:
+    """Every message-list index taken, by marks or by a registered source."""
+    used = set(TrustMark.objects.values_list("revocation_index", flat=True))
+    for source in _STATUS_SOURCES.values():
+        used.update(index for index, _ in source())
+    return used
+
+
+def status_lists_lock() -> None:
+    """Lock the status lists (always before any credential row, so no deadlocks)."""
+    for purpose in statuslist.PURPOSES:
+        StatusListCredential.objects.get_or_create(purpose=purpose, defaults={"jwt": ""})
+    list(StatusListCredential.objects.select_for_update().order_by("purpose"))
+
+
 def _allocate_indexes() -> tuple[int, int]:
-    used_revocation = set(TrustMark.objects.values_list("revocation_index", flat=True))
+    used_revocation = message_indexes_used()
     used_suspension = set(TrustMark.objects.values_list("suspension_index", flat=True))
     return statuslist.allocate_index(used_revocation), statuslist.allocate_index(used_suspension)
 
@@ -259,9 +288,7 @@ def trust_mark_issue(*, assessment: Assessment, actor: Any, issued_on: date | No
 
 def _lock(mark: TrustMark) -> TrustMark:
     """Lock both status lists, then the mark, always in this order (no deadlocks)."""
-    for purpose in statuslist.PURPOSES:
-        StatusListCredential.objects.get_or_create(purpose=purpose, defaults={"jwt": ""})
-    list(StatusListCredential.objects.select_for_update().order_by("purpose"))
+    status_lists_lock()
     return TrustMark.objects.select_for_update().select_related("rubric_version").get(pk=mark.pk)
 
 
@@ -730,6 +757,9 @@ def status_list_publish(*, purpose: str) -> str:
     size = statuslist.status_size(purpose)
     bits = statuslist.new_list(size=size)
     indexes = list(TrustMark.objects.filter(status__in=flagged_statuses).values_list(field, "status"))
+    if purpose == "message":
+        for source in _STATUS_SOURCES.values():
+            indexes.extend((i, st) for i, st in source() if st in flagged_statuses)
     for index, status in indexes:
         statuslist.set_value(bits, index, statuslist.mark_status_value(purpose, status), size)
     now = timezone.now()

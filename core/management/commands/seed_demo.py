@@ -15,6 +15,7 @@ SEEDERS = [
     "assessments.demo",
     "trustmarks.demo",
     "governance.demo",
+    "credentials.demo",
 ]
 
 
