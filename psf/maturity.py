@@ -9,7 +9,6 @@ Pure Python (no Django).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -22,13 +21,11 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
-    ValidationError,
     field_validator,
     model_validator,
 )
 
 from lib.canonical import content_hash
-from lib.errors import DomainError, ErrorItem, pydantic_path
 
 FRAMEWORK_DIR = Path(__file__).with_name("frameworks")
 PAI8_PATH = FRAMEWORK_DIR / "pai-8-2026.yaml"
@@ -245,34 +242,11 @@ def evaluate_posture(framework: MaturityFramework, checkpoint_levels: Mapping[st
 # -- loading ---------------------------------------------------------------------------------
 
 
-def _json_scalar(value: Any) -> str:
-    if isinstance(value, date):
-        return value.isoformat()
-    raise TypeError(f"unsupported value {value!r}")
-
-
 def parse_maturity(data: Any) -> MaturityFramework:
     """Validate parsed framework data; raise DomainError (status 2) with one line per problem."""
-    if not isinstance(data, dict):
-        raise DomainError(
-            "A framework file must hold a mapping at the top level.",
-            [ErrorItem("", "expected a mapping")],
-            status=2,
-        )
-    try:
-        text = json.dumps(data, default=_json_scalar)
-    except (TypeError, ValueError) as exc:
-        raise DomainError(
-            "The framework file is not valid.", [ErrorItem("", f"not plain YAML/JSON data: {exc}")], status=2
-        ) from None
-    try:
-        return MaturityFramework.model_validate_json(text)
-    except ValidationError as exc:
-        items = [
-            ErrorItem(pydantic_path(tuple(e["loc"])), e["msg"].removeprefix("Value error, "))
-            for e in exc.errors(include_url=False)
-        ]
-        raise DomainError("The framework file is not valid.", items, status=2) from None
+    from psf.rubric import validate_framework_data
+
+    return validate_framework_data(MaturityFramework, data, kind="framework", status=2)
 
 
 _PAI8: MaturityFramework | None = None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import yaml
 from pydantic import (
@@ -25,6 +25,8 @@ from pydantic import (
 
 from lib.canonical import content_hash
 from lib.errors import DomainError, ErrorItem, pydantic_path
+
+M = TypeVar("M", bound=BaseModel)
 
 RUBRIC_DIR = Path(__file__).with_name("rubrics")
 CURRENT_RUBRIC_PATH = RUBRIC_DIR / "psf-v1.1.yaml"
@@ -250,11 +252,12 @@ def _json_scalar(value: Any) -> str:
     raise TypeError(f"unsupported value {value!r}")
 
 
-def parse_rubric(data: Any) -> Rubric:
-    """Validate parsed rubric data; raise DomainError with one line per problem and its path."""
+def validate_framework_data(model: type[M], data: Any, *, kind: str = "rubric", status: int = 400) -> M:
+    """Validate parsed framework data (a rubric, PAI-8) strictly against ``model``; raise
+    DomainError with one line per problem and its field path."""
     if not isinstance(data, dict):
         raise DomainError(
-            "A rubric file must hold a mapping at the top level.",
+            f"A {kind} file must hold a mapping at the top level.",
             [ErrorItem("", "expected a mapping")],
             status=2,
         )
@@ -262,19 +265,26 @@ def parse_rubric(data: Any) -> Rubric:
         text = json.dumps(data, default=_json_scalar)
     except (TypeError, ValueError) as exc:
         raise DomainError(
-            "The rubric file is not valid.", [ErrorItem("", f"not plain YAML/JSON data: {exc}")]
+            f"The {kind} file is not valid.",
+            [ErrorItem("", f"not plain YAML/JSON data: {exc}")],
+            status=status,
         ) from None
     try:
         # Validate as JSON: strict mode then takes arrays for tuples and ISO strings for dates, which
         # is what a YAML/JSON file (and ``to_data()`` stored by the web app) naturally holds, while
         # still refusing coercions such as "3" for a number.
-        return Rubric.model_validate_json(text)
+        return model.model_validate_json(text)
     except ValidationError as exc:
-        items = []
-        for e in exc.errors(include_url=False):
-            msg = e["msg"].removeprefix("Value error, ")
-            items.append(ErrorItem(pydantic_path(tuple(e["loc"])), msg))
-        raise DomainError("The rubric file is not valid.", items) from None
+        items = [
+            ErrorItem(pydantic_path(tuple(e["loc"])), e["msg"].removeprefix("Value error, "))
+            for e in exc.errors(include_url=False)
+        ]
+        raise DomainError(f"The {kind} file is not valid.", items, status=status) from None
+
+
+def parse_rubric(data: Any) -> Rubric:
+    """Validate parsed rubric data; raise DomainError with one line per problem and its path."""
+    return validate_framework_data(Rubric, data, kind="rubric")
 
 
 def load_rubric_text(text: str) -> Rubric:
