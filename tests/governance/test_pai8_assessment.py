@@ -181,3 +181,22 @@ def test_another_organisation_gets_404(personas, client_for):
         assert gus.get(url).status_code == 404
     assert gus.post(f"/governance/self-assessments/{a.pk}/submit/").status_code == 404
     assert client_for(None).get("/governance/").status_code == 302
+
+
+def test_a_referenced_pai8_version_cannot_change_in_place(personas, client_for, tmp_path):
+    import yaml
+    from django.core.management import call_command
+
+    from psf.maturity import PAI8_PATH
+
+    _start(client_for(personas.alice))
+    data = yaml.safe_load(PAI8_PATH.read_text(encoding="utf-8"))
+    data["controls"][0]["intent"] = "Quietly reworded after organisations answered it."
+    changed = tmp_path / "pai8-edited.yaml"
+    changed.write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(SystemExit) as info:
+        call_command("load_rubric", str(changed))
+    assert info.value.code == 1
+    from psf.selectors import maturity_of, pai8_version_get
+
+    assert maturity_of(pai8_version_get()).controls[0].intent != data["controls"][0]["intent"]
