@@ -16,6 +16,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "simulate": ("simulator.cli", "Run a seeded fault-injection simulation of a workflow file."),
     "verify-credential": ("trustmarks.verify_cli", "Verify a trust-mark credential (VC-JWT) offline."),
     "verify-bundle": ("evidence.verify_cli", "Verify a signed evidence bundle (ZIP)."),
+    "import-results": (
+        "results.cli",
+        "Map a tool's results (promptfoo results.json, OTLP/JSON traces) onto a workflow file.",
+    ),
 }
 
 

@@ -1,0 +1,124 @@
+"""promptfoo ``results.json`` (``promptfoo eval -o results.json``, output version 3).
+
+Per test: pass/fail/error, the red-team plugin (``metadata.pluginId``, also under
+``testCase.metadata``), strategy, provider, grader reason. Loaded whole (promptfoo files are
+small next to traces) after the size and depth checks.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from typing import IO, Any
+
+from lib import safejson
+
+from .base import MAX_DEPTH, Summary, refuse
+
+FORMAT = "promptfoo"
+MAX_BYTES = 32 * 1024 * 1024
+MAX_TESTS = 200_000
+_MAX_REASON = 300
+HEAD_LIMIT = 4096
+
+
+def detect(head: bytes) -> bool:
+    """A JSON object whose first keys are promptfoo's (``evalId`` or ``results`` with ``version``)."""
+    text = head.lstrip()[:HEAD_LIMIT]
+    return text.startswith(b"{") and (b'"evalId"' in text or b'"promptfooVersion"' in text)
+
+
+def _obj(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _str(value: Any, limit: int = 200) -> str:
+    return value[:limit] if isinstance(value, str) else ""
+
+
+def parse(fh: IO[bytes]) -> Summary:
+    fh.seek(0)
+    raw = fh.read()
+    try:
+        data = safejson.loads(raw, max_depth=MAX_DEPTH)
+    except safejson.JSONTooDeep:
+        raise refuse(f"The file nests deeper than {MAX_DEPTH} levels; it is not accepted.") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise refuse(f"The file is not valid JSON ({exc}).") from None
+    if not isinstance(data, dict) or not isinstance(data.get("results"), dict):
+        raise refuse("The file is not a promptfoo results.json: it has no `results` object.")
+    block = data["results"]
+    rows = block.get("results")
+    if not isinstance(rows, list):
+        raise refuse("The file is not a promptfoo results.json: `results.results` is not a list.")
+    if len(rows) > MAX_TESTS:
+        raise refuse(f"The file has {len(rows)} test results; the limit is {MAX_TESTS}.")
+    meta = _obj(data.get("metadata"))
+    summary = Summary(
+        format=FORMAT,
+        tool="promptfoo",
+        tool_version=_str(meta.get("promptfooVersion")) or "unknown",
+        counts={},
+    )
+    if not meta.get("promptfooVersion"):
+        summary.skip("metadata.promptfooVersion", "missing: the tool version is unknown")
+    plugins: dict[str, Counter[str]] = defaultdict(Counter)
+    strategies: Counter[str] = Counter()
+    providers: Counter[str] = Counter()
+    failures: list[dict[str, str]] = []
+    totals: Counter[str] = Counter()
+    for i, row in enumerate(rows):
+        if not isinstance(row, dict):
+            summary.skip(f"results.results[{i}]", "not an object")
+            continue
+        row_meta = _obj(row.get("metadata"))
+        case = _obj(row.get("testCase"))
+        case_meta = _obj(case.get("metadata"))
+        plugin = _str(row_meta.get("pluginId")) or _str(case_meta.get("pluginId"))
+        strategy = _str(row_meta.get("strategyId")) or _str(case_meta.get("strategyId")) or "basic"
+        provider = row.get("provider")
+        provider_id = _str(provider.get("id")) if isinstance(provider, dict) else _str(provider)
+        success = row.get("success")
+        if not isinstance(success, bool):
+            summary.skip("results.results[].success", "missing or not true/false: test not counted")
+            continue
+        # promptfoo's failureReason: 1 an assertion failed, 2 the provider or the eval errored
+        # (``error`` also carries the assertion message on a plain failure, so it cannot decide).
+        outcome = "pass" if success else ("error" if row.get("failureReason") == 2 else "fail")
+        totals["tests"] += 1
+        totals[outcome] += 1
+        key = plugin or "(no plugin)"
+        if not plugin:
+            summary.skip("metadata.pluginId", "a test without a red-team plugin id: not mapped")
+        plugins[key][outcome] += 1
+        plugins[key]["tests"] += 1
+        strategies[strategy] += 1
+        providers[provider_id or "(unknown)"] += 1
+        if outcome != "pass" and len(failures) < 100:
+            grading = _obj(row.get("gradingResult"))
+            failures.append(
+                {
+                    "plugin": key,
+                    "strategy": strategy,
+                    "description": _str(case.get("description")),
+                    "reason": _str(grading.get("reason") or row.get("error"), _MAX_REASON),
+                }
+            )
+    summary.counts = {
+        "tests": totals["tests"],
+        "pass": totals["pass"],
+        "fail": totals["fail"],
+        "error": totals["error"],
+    }
+    summary.details = {
+        "eval_id": _str(data.get("evalId")),
+        "plugins": {
+            name: {k: c[k] for k in ("tests", "pass", "fail", "error")} for name, c in sorted(plugins.items())
+        },
+        "strategies": dict(sorted(strategies.items())),
+        "providers": dict(sorted(providers.items())),
+        "failures": failures,
+    }
+    stamp = _str(block.get("timestamp")) or _str(meta.get("evaluationCreatedAt"))
+    summary.time_range = {"start": stamp or None, "end": _str(meta.get("exportedAt")) or stamp or None}
+    return summary
