@@ -55,6 +55,7 @@ COPY evidence/ evidence/
 COPY msp/ msp/
 COPY governance/ governance/
 COPY notify/ notify/
+COPY results/ results/
 COPY scripts/healthcheck.py scripts/healthcheck.py
 RUN pip install --no-cache-dir .
 

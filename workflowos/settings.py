@@ -135,6 +135,7 @@ INSTALLED_APPS = [
     "msp",
     "governance",
     "notify",
+    "results",
 ]
 
 MIDDLEWARE = [

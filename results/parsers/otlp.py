@@ -9,6 +9,7 @@ Resource attributes (``service.name``) are read in a second streamed pass.
 from __future__ import annotations
 
 import math
+import re
 from array import array
 from collections import Counter
 from dataclasses import dataclass, field
@@ -30,9 +31,12 @@ _MAX_GROUPS = 10_000
 _MODEL_OPERATIONS = {"chat", "text_completion", "generate_content", "embeddings"}
 
 
+_SIGNATURE = re.compile(rb'\s*\{\s*"resourceSpans"\s*:\s*\[')
+
+
 def detect(head: bytes) -> bool:
-    text = head.lstrip()[:HEAD_LIMIT]
-    return text.startswith(b"{") and b'"resourceSpans"' in text
+    """An object whose first key is ``resourceSpans`` (an ExportTraceServiceRequest)."""
+    return _SIGNATURE.match(head[:HEAD_LIMIT]) is not None
 
 
 @dataclass
