@@ -91,24 +91,36 @@ def generate(path: Path, spans: int) -> None:
             fh.write(json.dumps(request, separators=(",", ":")) + "\n")
 
 
+def generate_promptfoo(path: Path, megabytes: int) -> int:
+    """A promptfoo results.json of about ``megabytes`` MB: the fixture's test rows repeated."""
+    fixture = json.loads((ROOT / "tests/results/fixtures/promptfoo/results.json").read_text())
+    rows = fixture["results"]["results"]
+    row_bytes = sum(len(json.dumps(r)) for r in rows) / len(rows)
+    n = int(megabytes * 1024 * 1024 / row_bytes)
+    fixture["results"]["results"] = [rows[i % len(rows)] for i in range(n)]
+    path.write_text(json.dumps(fixture), encoding="utf-8")
+    return n
+
+
 def child(path: str) -> None:
     from studio.format import parse_document
     from tests.studio.helpers import small_doc
 
     doc = parse_document(small_doc())
-    started = time.perf_counter()
     from results.report import import_report
 
+    started = time.perf_counter()
     with open(path, "rb") as fh:
         report = import_report(fh, doc)
     elapsed = time.perf_counter() - started
+    counts = report["summary"]["counts"]
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         json.dumps(
             {
                 "seconds": elapsed,
                 "peak_mb": peak_mb,
-                "spans": report["summary"]["counts"]["spans"],
+                "spans": counts.get("spans", counts.get("tests")),
                 "findings": [f["rule_id"] for f in report["findings"]],
             }
         )
@@ -119,6 +131,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--spans", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--promptfoo-mb", type=int, default=30, help="also import a promptfoo file this big (0: skip)"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -129,20 +144,7 @@ def main() -> None:
         generate(path, args.spans)
         size_mb = path.stat().st_size / (1024 * 1024)
         print(f"OTLP/JSON file: {args.spans:,} spans, {size_mb:.1f} MB")
-        seconds, peaks = [], []
-        for _ in range(args.runs):
-            out = subprocess.run(
-                [sys.executable, __file__, "--child", str(path)],
-                capture_output=True,
-                text=True,
-                check=True,
-                cwd=ROOT,
-                env={**os.environ, "DJANGO_SETTINGS_MODULE": "workflowos.settings"},
-            )
-            result = json.loads(out.stdout.strip().splitlines()[-1])
-            assert result["spans"] == args.spans, result
-            seconds.append(result["seconds"])
-            peaks.append(result["peak_mb"])
+        seconds, peaks, result = _runs(path, args.runs, args.spans)
         print(f"findings: {', '.join(result['findings'])}")
         print(
             f"import time: median {statistics.median(seconds):.2f} s (runs: {', '.join(f'{s:.2f}' for s in seconds)}; target ≤ 5 s)"
@@ -150,6 +152,33 @@ def main() -> None:
         print(
             f"peak RSS:    median {statistics.median(peaks):.0f} MB (max {max(peaks):.0f} MB; target ≤ 500 MB, includes the interpreter and Django)"
         )
+
+        if args.promptfoo_mb:
+            pf = Path(tmp) / "results.json"
+            tests = generate_promptfoo(pf, args.promptfoo_mb)
+            print(f"\npromptfoo results.json: {tests:,} tests, {pf.stat().st_size / (1024 * 1024):.1f} MB")
+            seconds, peaks, _ = _runs(pf, args.runs, tests)
+            print(f"import time: median {statistics.median(seconds):.2f} s")
+            print(f"peak RSS:    median {statistics.median(peaks):.0f} MB (max {max(peaks):.0f} MB)")
+
+
+def _runs(path: Path, runs: int, expected: int) -> tuple[list[float], list[float], dict]:
+    seconds, peaks = [], []
+    result: dict = {}
+    for _ in range(runs):
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", str(path)],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+            env={**os.environ, "DJANGO_SETTINGS_MODULE": "workflowos.settings"},
+        )
+        result = json.loads(out.stdout.strip().splitlines()[-1])
+        assert result["spans"] == expected, result
+        seconds.append(result["seconds"])
+        peaks.append(result["peak_mb"])
+    return seconds, peaks, result
 
 
 if __name__ == "__main__":

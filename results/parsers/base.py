@@ -7,7 +7,6 @@ their content is not the format they were detected as.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -19,9 +18,6 @@ from lib.errors import DomainError, ErrorItem
 MAX_DEPTH = 64  # promptfoo results nest about 12 levels, OTLP spans about 8
 HEAD_BYTES = 4096
 _CHUNK = 1024 * 1024
-_MAX_STRING_CARRY = 8 * 1024 * 1024
-_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_NOT_BRACKETS = bytes(b for b in range(256) if b not in b'[]{}"')
 _STEP = np.zeros(256, dtype=np.int8)
 _STEP[ord("[")] = _STEP[ord("{")] = 1
 _STEP[ord("]")] = _STEP[ord("}")] = -1
@@ -91,42 +87,72 @@ def refuse_compressed(head: bytes) -> None:
 def check_depth_stream(fh: IO[bytes], max_depth: int = MAX_DEPTH) -> None:
     """Refuse JSON (one document or many) nested deeper than ``max_depth``, reading in chunks.
 
-    Strings are cut out with one regular expression per chunk (brackets inside them do not
-    count); what remains is reduced to its brackets and summed with numpy, so a 100 MB file is
-    scanned in C. A string cut by a chunk boundary is carried into the next chunk.
+    Vectorised with numpy: the positions of quotes and brackets are found in C; a quote counts
+    unless an odd run of backslashes precedes it (only quotes right after a backslash are looked
+    at one by one); a bracket is inside a string when an odd number of counted quotes precede it;
+    the other brackets are summed into the depth. The state (inside a string, a trailing
+    backslash run, the depth) carries from chunk to chunk, so a 100 MB file is scanned in fixed
+    memory.
     """
     fh.seek(0)
     depth = 0
-    carry = b""
-    while True:
-        block = fh.read(_CHUNK)
-        data = carry + block
-        if not data:
-            break
-        stripped = _STRING.sub(b"", data)
-        quote = stripped.find(b'"')
-        if quote >= 0 and block:
-            # An unterminated string: keep it (from its opening quote) for the next chunk.
-            # After the complete strings are cut, nothing was removed behind that quote (an
-            # unterminated string has no closing quote), so its tail has the same length in data.
-            carry = data[len(data) - (len(stripped) - quote) :]
-            if len(carry) > _MAX_STRING_CARRY:
-                raise refuse("The file has a single string longer than 8 MB; it is not accepted.")
-            stripped = stripped[:quote]
-        else:
-            carry = b""
-        brackets = stripped.translate(None, _NOT_BRACKETS).replace(b'"', b"")
-        if brackets:
-            steps = _STEP[np.frombuffer(brackets, dtype=np.uint8)].astype(np.int32)
-            levels = np.cumsum(steps) + depth
-            if int(levels.max()) > max_depth:
-                raise refuse(
-                    f"The file nests deeper than {max_depth} levels; it is not accepted.", code="too_deep"
-                )
-            depth = int(levels[-1])
-        if not block:
-            break
+    in_string = 0
+    backslashes = 0
+    while block := fh.read(_CHUNK):
+        a = np.frombuffer(block, dtype=np.uint8)
+        quotes = np.flatnonzero(a == 34)
+        if quotes.size and (backslashes or b"\\" in block):
+            quotes = _unescaped(a, quotes, backslashes)
+        opens = np.flatnonzero((a == 91) | (a == 123))
+        closes = np.flatnonzero((a == 93) | (a == 125))
+        if opens.size or closes.size:
+            positions = np.concatenate((opens, closes))
+            steps = np.concatenate(
+                (np.ones(opens.size, dtype=np.int32), np.full(closes.size, -1, dtype=np.int32))
+            )
+            order = np.argsort(positions, kind="stable")
+            positions, steps = positions[order], steps[order]
+            outside = ((np.searchsorted(quotes, positions) + in_string) & 1) == 0
+            steps = steps[outside]
+            if steps.size:
+                levels = np.cumsum(steps) + depth
+                if int(levels.max()) > max_depth:
+                    raise refuse(
+                        f"The file nests deeper than {max_depth} levels; it is not accepted.",
+                        code="too_deep",
+                    )
+                depth = int(levels[-1])
+        in_string = (in_string + int(quotes.size)) & 1
+        stripped = block.rstrip(b"\\")
+        backslashes = (backslashes if not stripped else 0) + len(block) - len(stripped)
     fh.seek(0)
+
+
+def _unescaped(a: Any, quotes: Any, carried: int) -> Any:
+    """The quote positions not escaped by an odd run of backslashes (``carried`` backslashes end
+    the previous chunk). Vectorised over the backslash positions."""
+    slashes = np.flatnonzero(a == 92)
+    candidates = quotes[np.isin(quotes - 1, slashes, assume_unique=True)]
+    if carried and quotes.size and quotes[0] == 0:
+        candidates = np.union1d(candidates, [0])
+    if not candidates.size:
+        return quotes
+    # Index, in ``slashes``, of the first backslash of each backslash's run.
+    new_run = np.ones(slashes.size, dtype=bool)
+    new_run[1:] = np.diff(slashes) != 1
+    run_start = np.maximum.accumulate(np.where(new_run, np.arange(slashes.size), 0))
+    ending = np.searchsorted(slashes, candidates - 1)  # the backslash right before each quote
+    runs = np.zeros(candidates.size, dtype=np.int64)
+    has = (candidates > 0) & (ending < slashes.size)
+    has[has] = slashes[ending[has]] == candidates[has] - 1
+    runs[has] = ending[has] - run_start[ending[has]] + 1
+    # A run that starts at the chunk's first byte continues the previous chunk's run.
+    touches_start = np.zeros(candidates.size, dtype=bool)
+    touches_start[has] = slashes[run_start[ending[has]]] == 0
+    touches_start |= candidates == 0
+    runs[touches_start] += carried
+    escaped = candidates[runs % 2 == 1]
+    return np.setdiff1d(quotes, escaped, assume_unique=True) if escaped.size else quotes
 
 
 def iter_chunks(fh: IO[bytes]) -> Iterator[bytes]:

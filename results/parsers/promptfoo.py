@@ -1,19 +1,20 @@
 """promptfoo ``results.json`` (``promptfoo eval -o results.json``, output version 3).
 
 Per test: pass/fail/error, the red-team plugin (``metadata.pluginId``, also under
-``testCase.metadata``), strategy, provider, grader reason. Loaded whole (promptfoo files are
-small next to traces) after the size and depth checks.
+``testCase.metadata``), strategy, provider, grader reason. Streamed after the size and depth
+checks: ijson builds one test result at a time, and the few top-level fields (``metadata``,
+``evalId``, ``results.timestamp``) are read in their own streamed passes.
 """
 
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from typing import IO, Any
 
-from lib import safejson
+import ijson
 
-from .base import MAX_DEPTH, Summary, refuse
+from .base import Summary, refuse
 
 FORMAT = "promptfoo"
 MAX_BYTES = 32 * 1024 * 1024
@@ -23,9 +24,33 @@ HEAD_LIMIT = 4096
 
 
 def detect(head: bytes) -> bool:
-    """A JSON object whose first keys are promptfoo's (``evalId`` or ``results`` with ``version``)."""
+    """A JSON object whose first 4 KB name ``evalId`` or ``promptfooVersion`` (structure is checked while parsing)."""
     text = head.lstrip()[:HEAD_LIMIT]
     return text.startswith(b"{") and (b'"evalId"' in text or b'"promptfooVersion"' in text)
+
+
+def _first(fh: IO[bytes], prefix: str) -> Any:
+    """The first value at ``prefix`` (None when absent), streamed: nothing else is built."""
+    fh.seek(0)
+    try:
+        for value in ijson.items(fh, prefix, use_float=True):
+            return value
+    except ijson.JSONError as exc:
+        raise refuse(f"The file is not valid JSON ({exc}).") from None
+    except UnicodeDecodeError:
+        raise refuse("The file is not UTF-8 JSON.") from None
+    return None
+
+
+def _rows(fh: IO[bytes]) -> Iterator[Any]:
+    """The test results one at a time (``results.results[]``), streamed."""
+    fh.seek(0)
+    try:
+        yield from ijson.items(fh, "results.results.item", use_float=True)
+    except ijson.JSONError as exc:
+        raise refuse(f"The file is not valid JSON ({exc}).") from None
+    except UnicodeDecodeError:
+        raise refuse("The file is not UTF-8 JSON.") from None
 
 
 def _obj(value: Any) -> dict[str, Any]:
@@ -37,23 +62,7 @@ def _str(value: Any, limit: int = 200) -> str:
 
 
 def parse(fh: IO[bytes]) -> Summary:
-    fh.seek(0)
-    raw = fh.read()
-    try:
-        data = safejson.loads(raw, max_depth=MAX_DEPTH)
-    except safejson.JSONTooDeep:
-        raise refuse(f"The file nests deeper than {MAX_DEPTH} levels; it is not accepted.") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise refuse(f"The file is not valid JSON ({exc}).") from None
-    if not isinstance(data, dict) or not isinstance(data.get("results"), dict):
-        raise refuse("The file is not a promptfoo results.json: it has no `results` object.")
-    block = data["results"]
-    rows = block.get("results")
-    if not isinstance(rows, list):
-        raise refuse("The file is not a promptfoo results.json: `results.results` is not a list.")
-    if len(rows) > MAX_TESTS:
-        raise refuse(f"The file has {len(rows)} test results; the limit is {MAX_TESTS}.")
-    meta = _obj(data.get("metadata"))
+    meta = _obj(_first(fh, "metadata"))
     summary = Summary(
         format=FORMAT,
         tool="promptfoo",
@@ -67,10 +76,13 @@ def parse(fh: IO[bytes]) -> Summary:
     providers: Counter[str] = Counter()
     failures: list[dict[str, str]] = []
     totals: Counter[str] = Counter()
-    for i, row in enumerate(rows):
+    for i, row in enumerate(_rows(fh)):
+        if i >= MAX_TESTS:
+            raise refuse(f"The file has more than {MAX_TESTS} test results; that is the limit.")
         if not isinstance(row, dict):
             summary.skip(f"results.results[{i}]", "not an object")
             continue
+        totals["rows"] += 1
         row_meta = _obj(row.get("metadata"))
         case = _obj(row.get("testCase"))
         case_meta = _obj(case.get("metadata"))
@@ -104,6 +116,12 @@ def parse(fh: IO[bytes]) -> Summary:
                     "reason": _str(grading.get("reason") or row.get("error"), _MAX_REASON),
                 }
             )
+    if not totals["rows"]:
+        block = _first(fh, "results")
+        if not isinstance(block, dict):
+            raise refuse("The file is not a promptfoo results.json: it has no `results` object.")
+        if not isinstance(block.get("results"), list):
+            raise refuse("The file is not a promptfoo results.json: `results.results` is not a list.")
     summary.counts = {
         "tests": totals["tests"],
         "pass": totals["pass"],
@@ -111,7 +129,7 @@ def parse(fh: IO[bytes]) -> Summary:
         "error": totals["error"],
     }
     summary.details = {
-        "eval_id": _str(data.get("evalId")),
+        "eval_id": _str(_first(fh, "evalId")),
         "plugins": {
             name: {k: c[k] for k in ("tests", "pass", "fail", "error")} for name, c in sorted(plugins.items())
         },
@@ -119,6 +137,6 @@ def parse(fh: IO[bytes]) -> Summary:
         "providers": dict(sorted(providers.items())),
         "failures": failures,
     }
-    stamp = _str(block.get("timestamp")) or _str(meta.get("evaluationCreatedAt"))
+    stamp = _str(_first(fh, "results.timestamp")) or _str(meta.get("evaluationCreatedAt"))
     summary.time_range = {"start": stamp or None, "end": _str(meta.get("exportedAt")) or stamp or None}
     return summary

@@ -242,3 +242,50 @@ def test_a_fresh_promptfoo_run_parses_like_the_fixture(tmp_path):
     assert fresh.counts == fixture.counts
     assert fresh.details["plugins"] == fixture.details["plugins"]
     assert "promptfoo 0.123" in (work / "VERSIONS.txt").read_text()
+
+
+def _reference_too_deep(text: bytes, limit: int) -> bool:
+    depth, inside, escaped = 0, False, False
+    for ch in text:
+        if inside:
+            if escaped:
+                escaped = False
+            elif ch == 92:
+                escaped = True
+            elif ch == 34:
+                inside = False
+        elif ch == 34:
+            inside = True
+        elif ch in b"[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif ch in b"]}":
+            depth -= 1
+    return False
+
+
+@pytest.mark.parametrize("chunk", [1024 * 1024, 7, 2, 1])
+def test_depth_scan_agrees_with_a_byte_by_byte_reading_across_chunk_boundaries(chunk, monkeypatch):
+    """Escaped quotes, backslash runs and brackets inside strings, cut at every chunk size."""
+    import random
+
+    import results.parsers.base as base
+
+    monkeypatch.setattr(base, "_CHUNK", chunk)
+    rng = random.Random(chunk)
+    pieces = [b"[", b"]", b"{", b"}", b" ", b","]
+    inner = [b"a", b"\\\\", b'\\"', b"[", b"{", b"]", b"\\n"]
+    for _ in range(400):
+        text = b"".join(
+            rng.choice(pieces)
+            if rng.random() < 0.5
+            else b'"' + b"".join(rng.choice(inner) for _ in range(rng.randint(0, 8))) + b'"'
+            for _ in range(rng.randint(1, 30))
+        )
+        try:
+            base.check_depth_stream(io.BytesIO(text), 3)
+            refused = False
+        except ImportRefused:
+            refused = True
+        assert refused == _reference_too_deep(text, 3), text
