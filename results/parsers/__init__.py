@@ -74,6 +74,12 @@ def parse_file(fh: IO[bytes], *, claimed: str | None = None) -> Summary:
             code="too_large",
             status=413,
         )
-    check_depth_stream(fh, MAX_DEPTH)
+    check_depth_stream(
+        fh,
+        MAX_DEPTH,
+        item_level=module.ITEM_LEVEL,
+        max_item_bytes=module.MAX_ITEM_BYTES,
+        item_name=module.ITEM_NAME,
+    )
     summary: Summary = module.parse(fh)
     return summary

@@ -16,6 +16,9 @@ import numpy as np
 from lib.errors import DomainError, ErrorItem
 
 MAX_DEPTH = 64  # promptfoo results nest about 12 levels, OTLP spans about 8
+# The most a streamed parser builds at once (one span, one test result): a span with captured
+# prompts and completions is a few hundred KB.
+MAX_ITEM_BYTES = 8 * 1024 * 1024
 HEAD_BYTES = 4096
 _CHUNK = 1024 * 1024
 _STEP = np.zeros(256, dtype=np.int8)
@@ -84,8 +87,17 @@ def refuse_compressed(head: bytes) -> None:
         raise refuse("The file is compressed; decompress it and import the JSON itself.")
 
 
-def check_depth_stream(fh: IO[bytes], max_depth: int = MAX_DEPTH) -> None:
-    """Refuse JSON (one document or many) nested deeper than ``max_depth``, reading in chunks.
+def check_depth_stream(
+    fh: IO[bytes],
+    max_depth: int = MAX_DEPTH,
+    *,
+    item_level: int = 0,
+    max_item_bytes: int = MAX_ITEM_BYTES,
+    item_name: str = "item",
+) -> None:
+    """Refuse JSON (one document or many) nested deeper than ``max_depth``, reading in chunks;
+    with ``item_level``, also any value opened at that nesting level (the unit a streamed parser
+    builds in memory: one span, one test result) larger than ``max_item_bytes``.
 
     Vectorised with numpy: the positions of quotes and brackets are found in C; a quote counts
     unless an odd run of backslashes precedes it (only quotes right after a backslash are looked
@@ -98,6 +110,8 @@ def check_depth_stream(fh: IO[bytes], max_depth: int = MAX_DEPTH) -> None:
     depth = 0
     in_string = 0
     backslashes = 0
+    offset = 0
+    item_start: int | None = None  # where the item open at the end of the last chunk began
     while block := fh.read(_CHUNK):
         a = np.frombuffer(block, dtype=np.uint8)
         quotes = np.flatnonzero(a == 34)
@@ -122,10 +136,45 @@ def check_depth_stream(fh: IO[bytes], max_depth: int = MAX_DEPTH) -> None:
                         code="too_deep",
                     )
                 depth = int(levels[-1])
+                if item_level:
+                    item_start = _check_items(
+                        positions[outside] + offset,
+                        steps,
+                        levels,
+                        item_level,
+                        item_start,
+                        max_item_bytes,
+                        item_name,
+                    )
+        offset += len(block)
+        if item_start is not None and offset - item_start > max_item_bytes:
+            raise _item_too_large(item_name, max_item_bytes)
         in_string = (in_string + int(quotes.size)) & 1
         stripped = block.rstrip(b"\\")
         backslashes = (backslashes if not stripped else 0) + len(block) - len(stripped)
     fh.seek(0)
+
+
+def _item_too_large(name: str, limit: int) -> ImportRefused:
+    return refuse(
+        f"The file has a single {name} larger than {limit // (1024 * 1024)} MB; it is not accepted."
+    )
+
+
+def _check_items(
+    positions: Any, steps: Any, levels: Any, level: int, start: int | None, limit: int, name: str
+) -> int | None:
+    """Pair the openings to ``level`` with the closings back below it (they alternate) and refuse
+    an item longer than ``limit`` bytes; return where a still-open item began."""
+    opens = (steps == 1) & (levels == level)
+    closes = (steps == -1) & (levels == level - 1)
+    events = positions[opens | closes]
+    if start is not None:
+        events = np.concatenate(([start], events))
+    pairs = events.size // 2
+    if pairs and int((events[1 : 2 * pairs : 2] - events[0 : 2 * pairs : 2]).max()) > limit:
+        raise _item_too_large(name, limit)
+    return int(events[-1]) if events.size % 2 else None
 
 
 def _unescaped(a: Any, quotes: Any, carried: int) -> Any:

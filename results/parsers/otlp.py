@@ -25,6 +25,10 @@ MAX_BYTES = 256 * 1024 * 1024
 SPANS = "resourceSpans.item.scopeSpans.item.spans.item"
 RESOURCE_ATTRS = "resourceSpans.item.resource.attributes.item"
 HEAD_LIMIT = 4096
+# A span object opens at nesting level 7: {resourceSpans:[{scopeSpans:[{spans:[{…
+ITEM_LEVEL = 7
+ITEM_NAME = "span"
+MAX_ITEM_BYTES = 8 * 1024 * 1024
 _ERROR_CODES = {"STATUS_CODE_ERROR", 2, "2"}
 _MAX_GROUPS = 10_000
 # GenAI operations that call a model (execute_tool and invoke_agent need no provider).

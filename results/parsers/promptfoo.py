@@ -21,6 +21,10 @@ MAX_BYTES = 32 * 1024 * 1024
 MAX_TESTS = 200_000
 _MAX_REASON = 300
 HEAD_LIMIT = 4096
+# A test result opens at nesting level 4: {results:{results:[{…
+ITEM_LEVEL = 4
+ITEM_NAME = "test result"
+MAX_ITEM_BYTES = 8 * 1024 * 1024
 
 
 def detect(head: bytes) -> bool:

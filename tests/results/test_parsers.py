@@ -289,3 +289,32 @@ def test_depth_scan_agrees_with_a_byte_by_byte_reading_across_chunk_boundaries(c
         except ImportRefused:
             refused = True
         assert refused == _reference_too_deep(text, 3), text
+
+
+@pytest.mark.parametrize("chunk", [1024 * 1024, 1000])
+def test_a_single_giant_span_is_refused_before_it_is_built(tmp_path, monkeypatch, chunk):
+    """200k tiny attributes in one span would be a few hundred MB of Python objects."""
+    import results.parsers as parsers
+    import results.parsers.base as base
+
+    monkeypatch.setattr(base, "_CHUNK", chunk)
+    monkeypatch.setattr(parsers.otlp, "MAX_ITEM_BYTES", 1024 * 1024)
+    attrs = ",".join(['{"key":"k","value":{"stringValue":"v"}}'] * 50_000)
+    giant = (
+        '{"resourceSpans":[{"resource":{},"scopeSpans":[{"scope":{},"spans":['
+        '{"name":"ok","attributes":[]},{"name":"huge","attributes":[' + attrs + "]}]}]}]}"
+    )
+    with pytest.raises(ImportRefused, match="single span larger than 1 MB"):
+        parse_bytes(giant.encode())
+    fine = giant.replace(attrs, ",".join(['{"key":"k","value":{"stringValue":"v"}}'] * 5))
+    assert parse_bytes(fine.encode()).counts["spans"] == 2
+
+
+def test_a_single_giant_promptfoo_row_is_refused(monkeypatch):
+    import results.parsers as parsers
+
+    monkeypatch.setattr(parsers.promptfoo, "MAX_ITEM_BYTES", 1024 * 1024)
+    row = json.dumps({"success": True, "vars": ["x" * 10] * 200_000})
+    data = '{"evalId":"x","results":{"version":3,"results":[' + row + "]}}"
+    with pytest.raises(ImportRefused, match="single test result larger than 1 MB"):
+        parse_bytes(data.encode())
