@@ -32,6 +32,25 @@ _VENDOR_ALIASES = {
 }
 
 
+# Why each rule matters (the analysis findings' ``message``).
+RULE_MESSAGES = {
+    "TRACE-STEP-NOT-OBSERVED": "A step of the map that never shows in the traces is either not running as "
+    "designed or not traced; either way the map and the system may differ.",
+    "TRACE-ERROR-RATE": "Calls that fail more often than the map assumes make fallbacks and timeouts carry the "
+    "load; the simulation should use the observed rate.",
+    "TRACE-LATENCY-TIMEOUT": "When real latency exceeds the designed timeout, requests time out in normal "
+    "operation and fallbacks fire far more often than planned.",
+    "TRACE-STEP-UNKNOWN": "Spans tagged with a step the map does not have mean the system has a step nobody "
+    "assessed.",
+    "TRACE-DRIFT-TOOL": "A tool the agent calls in production that the map does not show has no assessed "
+    "authorisation, scope or reversibility.",
+    "TRACE-DRIFT-VENDOR": "Data sent to a model vendor the map does not declare has no data-processing "
+    "agreement, fallback or data-protection control on record.",
+    "TRACE-DRIFT-MODEL": "A model the map does not pin was evaluated by nobody; its behaviour and version can "
+    "change without notice.",
+}
+
+
 @dataclass
 class DriftFinding:
     rule_id: str
@@ -48,6 +67,18 @@ class DriftFinding:
     @property
     def failing(self) -> bool:
         return self.status == "drift"
+
+
+def finding_data(f: DriftFinding) -> dict[str, Any]:
+    """A finding in the analysis findings' shape (plus ``failing``)."""
+    data = asdict(f)
+    data.update(
+        paths=[],
+        message=RULE_MESSAGES.get(f.rule_id, ""),
+        guideline=f"/psf/{f.domain}/#{f.criterion}",
+        failing=f.failing,
+    )
+    return data
 
 
 def _norm(text: str) -> str:
@@ -260,5 +291,5 @@ def observe(doc: WorkflowDocument, trace: TraceSummary) -> dict[str, Any]:
     return {
         "steps": steps_report,
         "unmatched": unmatched_report,
-        "findings": [asdict(f) | {"failing": f.failing} for f in findings],
+        "findings": [finding_data(f) for f in findings],
     }

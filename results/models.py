@@ -42,3 +42,7 @@ class ImportedResult(models.Model):
     @property
     def counts(self) -> dict[str, int]:
         return dict(self.report.get("summary", {}).get("counts", {}))
+
+    @property
+    def failing_findings(self) -> list[dict[str, object]]:
+        return [f for f in self.report.get("findings", []) if f.get("failing")]

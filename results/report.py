@@ -33,9 +33,13 @@ def _redteam_findings(mapping: dict[str, Any]) -> list[dict[str, Any]]:
                     "severity": "high",
                     "status": "drift",
                     "node_ids": [],
+                    "paths": [],
                     "expected": "every red-team test of the plugin passes",
                     "actual": f"{failed} of {row['tests']} tests failed ({', '.join(row['owasp'])})",
+                    "message": "Red-team tests exercise this criterion's controls on the real system; a failed "
+                    "test is an observed gap, whatever the map shows.",
                     "remediation": "Strengthen the control this plugin exercises and run the red team again.",
+                    "guideline": f"/psf/{criterion.split('.')[0]}/#{criterion}",
                     "failing": True,
                 }
             )

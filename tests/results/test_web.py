@@ -122,6 +122,7 @@ def test_page_import_then_detail_shows_mapping_and_drift(client_for, personas):
     assert "LLM07:2025" in html and "PSF-2" in html and "Wilson" in html
     listing = pat.get(f"/studio/{wf.pk}/results/").content.decode()
     assert listing.count("failing") >= 2
+    assert "TRACE-DRIFT-VENDOR" in listing and "REDTEAM-FAILED" in listing and "more</li>" in listing
     download = pat.get(resp["Location"] + "file/")
     assert download.status_code == 200 and b"".join(download.streaming_content) == PROMPTFOO.read_bytes()
 
