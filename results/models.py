@@ -17,7 +17,8 @@ class ImportedResult(models.Model):
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="imported_results")
     workflow = models.ForeignKey(Workflow, on_delete=models.CASCADE, related_name="imported_results")
-    version = models.ForeignKey(WorkflowVersion, on_delete=models.PROTECT, related_name="imported_results")
+    # RESTRICT: a version with imports cannot be deleted alone, but goes with its organisation.
+    version = models.ForeignKey(WorkflowVersion, on_delete=models.RESTRICT, related_name="imported_results")
     format = models.CharField(max_length=20, choices=FORMATS)
     tool = models.CharField(max_length=40)
     tool_version = models.CharField(max_length=80, blank=True)
