@@ -71,10 +71,10 @@ class SpanGroup:
             "provider": self.provider or None,
             "request_model": self.request_model or None,
             "tool": self.tool or None,
-            "response_models": dict(sorted(self.response_models.items())),
+            "response_models": _top(self.response_models),
             "spans": self.count,
             "errors": self.errors,
-            "error_types": dict(sorted(self.error_types.items())),
+            "error_types": _top(self.error_types),
             "input_tokens": self.input_tokens,
             "output_tokens": self.output_tokens,
             "latency_ms": latency(list(self.durations_ms)),
@@ -84,6 +84,11 @@ class SpanGroup:
 @dataclass
 class TraceSummary(Summary):
     groups: dict[tuple[str, str, str, str, str], SpanGroup] = field(default_factory=dict)
+
+
+def _top(counter: Counter[str], n: int = 20) -> dict[str, int]:
+    """The ``n`` most frequent values, sorted by name (a hostile file may carry thousands)."""
+    return dict(sorted(sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:n]))
 
 
 def percentile(sorted_values: list[float], q: float) -> float:
@@ -188,8 +193,17 @@ def parse(fh: IO[bytes]) -> TraceSummary:
             response_model = _text(attrs.get("gen_ai.response.model"))
             if response_model:
                 group.response_models[response_model] += 1
-            group.input_tokens += _int(attrs.get("gen_ai.usage.input_tokens")) or 0
-            group.output_tokens += _int(attrs.get("gen_ai.usage.output_tokens")) or 0
+            # Older semantic conventions named them prompt_tokens / completion_tokens.
+            group.input_tokens += (
+                _int(attrs.get("gen_ai.usage.input_tokens"))
+                or _int(attrs.get("gen_ai.usage.prompt_tokens"))
+                or 0
+            )
+            group.output_tokens += (
+                _int(attrs.get("gen_ai.usage.output_tokens"))
+                or _int(attrs.get("gen_ai.usage.completion_tokens"))
+                or 0
+            )
             if start is not None and end is not None and end >= start:
                 group.durations_ms.append((end - start) / 1_000_000)
             else:

@@ -19,6 +19,7 @@ from .base import Summary, refuse
 FORMAT = "promptfoo"
 MAX_BYTES = 32 * 1024 * 1024
 MAX_TESTS = 200_000
+MAX_DISTINCT = 500  # plugin, strategy and provider names kept in a summary
 _MAX_REASON = 300
 HEAD_LIMIT = 4096
 # A test result opens at nesting level 4: {results:{results:[{…
@@ -104,12 +105,20 @@ def parse(fh: IO[bytes]) -> Summary:
         totals["tests"] += 1
         totals[outcome] += 1
         key = plugin or "(no plugin)"
+        if key not in plugins and len(plugins) >= MAX_DISTINCT:
+            summary.skip(
+                "metadata.pluginId", f"more than {MAX_DISTINCT} distinct plugin ids: counted as (other)"
+            )
+            key = "(other)"
         if not plugin:
             summary.skip("metadata.pluginId", "a test without a red-team plugin id: not mapped")
         plugins[key][outcome] += 1
         plugins[key]["tests"] += 1
-        strategies[strategy] += 1
-        providers[provider_id or "(unknown)"] += 1
+        if strategy in strategies or len(strategies) < MAX_DISTINCT:
+            strategies[strategy] += 1
+        provider_key = provider_id or "(unknown)"
+        if provider_key in providers or len(providers) < MAX_DISTINCT:
+            providers[provider_key] += 1
         if outcome != "pass" and len(failures) < 100:
             grading = _obj(row.get("gradingResult"))
             failures.append(

@@ -325,3 +325,16 @@ def test_a_single_giant_promptfoo_row_is_refused(monkeypatch):
     data = '{"evalId":"x","results":{"version":3,"results":[' + row + "]}}"
     with pytest.raises(ImportRefused, match="single test result larger than 1 MB"):
         parse_bytes(data.encode())
+
+
+def test_a_file_with_thousands_of_distinct_names_keeps_a_bounded_summary():
+    rows = [
+        {"success": False, "failureReason": 1, "metadata": {"pluginId": f"p{i}"}, "provider": {"id": f"v{i}"}}
+        for i in range(2000)
+    ]
+    data = json.dumps({"evalId": "x", "results": {"version": 3, "results": rows}}).encode()
+    s = parse_bytes(data)
+    assert s.counts["tests"] == 2000
+    assert len(s.details["plugins"]) == 501 and s.details["plugins"]["(other)"]["tests"] == 1500
+    assert len(s.details["providers"]) == 500
+    assert len(s.details["failures"]) == 100
