@@ -183,3 +183,15 @@ def test_openapi_documents_the_results_endpoints(client_for, personas):
     assert "multipart/form-data" in post["requestBody"]["content"]
     assert "201" in post["responses"] and "413" in post["responses"]
     assert "/api/results/{result_id}/" in paths
+
+
+def test_api_refuses_an_oversized_request_before_reading_it(client_for, personas):
+    from results.parsers import MAX_BYTES
+
+    wf = make_workflow(personas.acme, personas.pat)
+    resp = client_for(personas.pat).post(
+        f"/api/workflows/{wf.pk}/results/",
+        {"file": upload(PROMPTFOO)},
+        CONTENT_LENGTH=str(MAX_BYTES + 1024 * 1024),
+    )
+    assert resp.status_code == 413 and resp.json()["error"] == "too_large"
