@@ -150,7 +150,7 @@ def main() -> None:
             f"import time: median {statistics.median(seconds):.2f} s (runs: {', '.join(f'{s:.2f}' for s in seconds)}; target ≤ 5 s)"
         )
         print(
-            f"peak RSS:    median {statistics.median(peaks):.0f} MB (max {max(peaks):.0f} MB; target ≤ 500 MB, includes the interpreter and Django)"
+            f"peak RSS:    median {statistics.median(peaks):.0f} MB (max {max(peaks):.0f} MB; target ≤ 500 MB: the whole child process, interpreter, numpy and ijson included)"
         )
 
         if args.promptfoo_mb:
