@@ -56,6 +56,7 @@ COPY msp/ msp/
 COPY governance/ governance/
 COPY notify/ notify/
 COPY credentials/ credentials/
+COPY results/ results/
 COPY scripts/healthcheck.py scripts/healthcheck.py
 RUN pip install --no-cache-dir .
 

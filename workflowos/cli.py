@@ -20,6 +20,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "trustmarks.verify_log_cli",
         "Check the issuer's transparency log: signed checkpoint, growth since a saved one, a mark's entry.",
     ),
+    "import-results": (
+        "results.cli",
+        "Map a tool's results (promptfoo results.json, OTLP/JSON traces) onto a workflow file.",
+    ),
 }
 
 

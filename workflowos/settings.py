@@ -136,6 +136,7 @@ INSTALLED_APPS = [
     "governance",
     "notify",
     "credentials",
+    "results",
 ]
 
 MIDDLEWARE = [

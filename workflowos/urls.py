@@ -38,6 +38,8 @@ urlpatterns = [
     path("api/", include("notify.api.urls")),
     path("", include("credentials.urls")),
     path("api/", include("credentials.api.urls")),
+    path("", include("results.urls")),
+    path("api/", include("results.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script from a URL, not inline (CSP).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
