@@ -60,5 +60,6 @@ def schema_errors(relative: str, document: Any) -> list[str]:
     cls = jsonschema.validators.extend(base, {"pattern": _pattern})
     validator = cls(schema, format_checker=base.FORMAT_CHECKER)
     return [
-        f"/{'/'.join(str(p) for p in e.absolute_path)}: {e.message[:200]}" for e in validator.iter_errors(document)
+        f"/{'/'.join(str(p) for p in e.absolute_path)}: {e.message[:200]}"
+        for e in validator.iter_errors(document)
     ]

@@ -78,7 +78,9 @@ def test_only_the_exact_inline_images_the_caller_vouches_for_are_served():
         return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
 
     logo, other = png((10, 20, 30)), png((200, 0, 0))
-    svg = "data:image/svg+xml;base64," + base64.b64encode(b"<svg xmlns='http://www.w3.org/2000/svg'/>").decode()
+    svg = (
+        "data:image/svg+xml;base64," + base64.b64encode(b"<svg xmlns='http://www.w3.org/2000/svg'/>").decode()
+    )
     document = f'<p>x</p><img src="{logo}"><img src="{other}"><img src="{svg}">'
     rendered = render_pdf(document, inline_images=[logo, svg])
 
