@@ -475,6 +475,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    # One name for the status a verifier reads (trust marks and personal credentials alike).
+    "ENUM_NAME_OVERRIDES": {"VerificationStatusEnum": ["active", "suspended", "revoked", "expired"]},
 }
 
 # --- Email ------------------------------------------------------------------------------------
