@@ -11,15 +11,8 @@ from issue 12, and checks that the query count is the same for 10 organisations 
 from __future__ import annotations
 
 import argparse
-import os
-import statistics
-import sys
-import tempfile
-import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from _harness import bench_instance, count_queries, time_ms
 
 TARGET_MS = 300
 
@@ -31,31 +24,12 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=15)
     args = parser.parse_args()
 
-    tmp = tempfile.mkdtemp(prefix="wfos-bench-")
-    os.environ.update(
-        {
-            "WORKFLOWOS_VAR_DIR": tmp,
-            "DJANGO_ENV": "development",
-            "DEBUG": "0",
-            "DJANGO_SETTINGS_MODULE": "workflowos.settings",
-        }
-    )
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connection
+    bench_instance()
     from django.test import Client
 
-    call_command("migrate", verbosity=0)
-    from accounts import demo
     from accounts.models import User
-    from psf.rubric import CURRENT_RUBRIC_PATH
-    from psf.services import rubric_load
     from tests.msp.client_data import make_clients
 
-    rubric_load(path=CURRENT_RUBRIC_PATH)
-    demo.seed([])
     adviser = User.objects.create_user("adviser@msp.example", "bench-password", name="Bench Adviser")
     client = Client()
     client.force_login(adviser)
@@ -66,16 +40,7 @@ def main() -> int:
         resp = client.get(url)
         assert resp.status_code == 200, resp.status_code
         rows = resp.content.decode().count('data-testid="client-row"')
-        queries = 0
-
-        def count(execute, sql, params, many, context):
-            nonlocal queries
-            queries += 1
-            return execute(sql, params, many, context)
-
-        with connection.execute_wrapper(count):
-            client.get(url)
-        return rows, queries
+        return rows, count_queries(lambda: client.get(url))
 
     small = min(10, args.orgs)
     make_clients(adviser, orgs=small, workflows=args.workflows, prefix="small")
@@ -85,21 +50,15 @@ def main() -> int:
     )
     rows, queries = measure()
 
-    times = []
-    for _ in range(args.repeat):
-        t0 = time.perf_counter()
-        client.get(url)
-        times.append((time.perf_counter() - t0) * 1000)
-    median = statistics.median(times)
+    timing = time_ms(lambda: client.get(url), repeat=args.repeat)
     constant = queries == small_queries
     print(
-        f"clients overview, {rows} organisations × {args.workflows} workflows: median {median:.0f} ms "
-        f"(best {min(times):.0f}, worst {max(times):.0f}; {args.repeat} runs), {queries} queries "
+        f"clients overview, {rows} organisations × {args.workflows} workflows: {timing}, {queries} queries "
         f"({small_queries} with {small_rows} organisations: {'constant' if constant else 'NOT constant'}), "
         f"target ≤ {TARGET_MS} ms"
     )
     assert constant, f"query count grew from {small_queries} to {queries}"
-    return 0 if median <= TARGET_MS else 1
+    return 0 if timing.median <= TARGET_MS else 1
 
 
 if __name__ == "__main__":

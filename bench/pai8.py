@@ -13,17 +13,9 @@ a tenth of the systems too, in the same run: they must be the same (no per-row q
 from __future__ import annotations
 
 import argparse
-import os
-import statistics
-import sys
-import tempfile
-import time
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from _harness import Timing, bench_instance, count_queries, time_ms
 
 INVENTORY_TARGET_MS = 300
 ASSESSMENT_TARGET_MS = 200
@@ -31,26 +23,11 @@ FILTER = "?q=bot&risk=high&status=production&sort=risk"
 DEEP = "?sort=risk&page=10"  # sorted over all 2,000, a page deep
 
 
-def measure(client: Any, url: str, repeat: int) -> tuple[float, float, float, int]:
-    from django.db import connection
-
+def measure(client: Any, url: str, repeat: int) -> tuple[Timing, int]:
     resp = client.get(url)  # warm up: templates, framework, connections
     assert resp.status_code == 200, (url, resp.status_code)
-    queries = 0
-
-    def count(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
-        nonlocal queries
-        queries += 1
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(count):
-        client.get(url)
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        client.get(url)
-        times.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(times), min(times), max(times), queries
+    queries = count_queries(lambda: client.get(url))
+    return time_ms(lambda: client.get(url), repeat=repeat), queries
 
 
 def main() -> int:
@@ -59,33 +36,14 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=15)
     args = parser.parse_args()
 
-    tmp = tempfile.mkdtemp(prefix="wfos-bench-")
-    os.environ.update(
-        {
-            "WORKFLOWOS_VAR_DIR": tmp,
-            "DJANGO_ENV": "development",
-            "DEBUG": "0",
-            "DJANGO_SETTINGS_MODULE": "workflowos.settings",
-        }
-    )
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    bench_instance()
     from django.test import Client
 
-    call_command("migrate", verbosity=0)
-    from accounts import demo
     from accounts.models import Organisation, User
     from governance import services
-    from psf.maturity import PAI8_PATH, bundled_pai8
-    from psf.rubric import CURRENT_RUBRIC_PATH
-    from psf.services import rubric_load
+    from psf.maturity import bundled_pai8
     from tests.governance.bulk import make_inventory
 
-    rubric_load(path=CURRENT_RUBRIC_PATH)
-    rubric_load(path=PAI8_PATH)
-    demo.seed([])
     acme = Organisation.objects.get(slug="acme-ai")
     alice = User.objects.get(email="alice@acme.example")
     client = Client()
@@ -94,25 +52,22 @@ def main() -> int:
     ok = True
     lines: list[str] = []
     counts: dict[str, list[int]] = {"list": [], "filter": [], "deep page": []}
-    report: Callable[[str, tuple[float, float, float, int], int], None]
 
-    def report(label: str, m: tuple[float, float, float, int], target: int) -> None:
+    def report(label: str, m: tuple[Timing, int], target: int) -> None:
         nonlocal ok
-        median, best, worst, queries = m
-        ok = ok and median <= target
-        lines.append(
-            f"{label}: median {median:.0f} ms (best {best:.0f}, worst {worst:.0f}; {args.repeat} runs), {queries} queries, target ≤ {target} ms"
-        )
+        timing, queries = m
+        ok = ok and timing.median <= target
+        lines.append(f"{label}: {timing}, {queries} queries, target ≤ {target} ms")
 
     small = max(1, args.systems // 10)
     make_inventory(acme, alice, small)
     urls = (("list", "/inventory/"), ("filter", f"/inventory/{FILTER}"), ("deep page", f"/inventory/{DEEP}"))
     for key, url in urls:
-        counts[key].append(measure(client, url, 1)[3])
+        counts[key].append(measure(client, url, 1)[1])
     make_inventory(acme, alice, args.systems - small, start=small)
     for key, url in urls:
         m = measure(client, url, args.repeat)
-        counts[key].append(m[3])
+        counts[key].append(m[1])
         report(f"inventory {url} with {args.systems} systems", m, INVENTORY_TARGET_MS)
 
     codes = [p.code for p in bundled_pai8().all_checkpoints()]

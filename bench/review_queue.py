@@ -8,15 +8,8 @@ SQLite database in a temporary folder; prints the median (and best, worst) serve
 from __future__ import annotations
 
 import argparse
-import os
-import statistics
-import sys
-import tempfile
-import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from _harness import bench_instance, count_queries, time_ms
 
 TARGET_MS = 300
 
@@ -27,31 +20,12 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=15)
     args = parser.parse_args()
 
-    tmp = tempfile.mkdtemp(prefix="wfos-bench-")
-    os.environ.update(
-        {
-            "WORKFLOWOS_VAR_DIR": tmp,
-            "DJANGO_ENV": "development",
-            "DEBUG": "0",
-            "DJANGO_SETTINGS_MODULE": "workflowos.settings",
-        }
-    )
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connection
+    bench_instance()
     from django.test import Client
 
-    call_command("migrate", verbosity=0)
-    from accounts import demo
     from accounts.models import User
-    from psf.rubric import CURRENT_RUBRIC_PATH
-    from psf.services import rubric_load
     from tests.assessments.queue_data import make_queue
 
-    rubric_load(path=CURRENT_RUBRIC_PATH)
-    demo.seed([])
     ada = User.objects.get(email="ada@workflowos.example")
     make_queue(args.rows, assessor=ada)
 
@@ -61,25 +35,10 @@ def main() -> int:
     resp = client.get(url)  # warm up: templates, rubric, connections
     assert resp.status_code == 200, resp.status_code
     rows = resp.content.decode().count('data-testid="queue-row"')
-    queries = 0
-
-    def count(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
-        nonlocal queries
-        queries += 1
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(count):
-        client.get(url)
-    times = []
-    for _ in range(args.repeat):
-        t0 = time.perf_counter()
-        client.get(url)
-        times.append((time.perf_counter() - t0) * 1000)
-    median = statistics.median(times)
-    print(
-        f"review queue, {rows} rows: median {median:.0f} ms (best {min(times):.0f}, worst {max(times):.0f}; {args.repeat} runs), {queries} queries, target ≤ {TARGET_MS} ms"
-    )
-    return 0 if median <= TARGET_MS else 1
+    queries = count_queries(lambda: client.get(url))
+    timing = time_ms(lambda: client.get(url), repeat=args.repeat)
+    print(f"review queue, {rows} rows: {timing}, {queries} queries, target ≤ {TARGET_MS} ms")
+    return 0 if timing.median <= TARGET_MS else 1
 
 
 if __name__ == "__main__":

@@ -13,14 +13,11 @@ import argparse
 import os
 import statistics
 import sys
-import tempfile
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from _harness import bench_instance
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -48,38 +45,24 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
 
-    tmp = tempfile.mkdtemp(prefix="wfos-bench-")
     os.environ.update(
         {
-            "WORKFLOWOS_VAR_DIR": tmp,
-            "DJANGO_ENV": "development",
-            "DEBUG": "0",
-            "DJANGO_SETTINGS_MODULE": "workflowos.settings",
             "WORKFLOWOS_WEBHOOK_ALLOW_PRIVATE": "1",
             "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
         }
     )
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    from accounts import demo
+    bench_instance()
     from accounts.models import Organisation, User
     from notify.models import WebhookDelivery, WebhookSubscription
     from notify.services import event_fanout, webhook_deliver
     from notify.signing import secret_new
-    from psf.rubric import CURRENT_RUBRIC_PATH
     from psf.selectors import rubric_version_current
-    from psf.services import rubric_load
-    from tests.trustmarks.helpers import passed_assessment
+    from tests.trustmarks.helpers import lead_assessor, passed_assessment
     from trustmarks.models import TrustMarkEvent
     from trustmarks.services import trust_mark_issue, trust_mark_reinstate, trust_mark_suspend
 
-    rubric_load(path=CURRENT_RUBRIC_PATH)
-    demo.seed([])
     ada = User.objects.get(email="ada@workflowos.example")
+    lead = lead_assessor()
     pat = User.objects.get(email="pat@acme.example")
     assessment = passed_assessment(Organisation.objects.get(slug="acme-ai"), rubric_version_current(), ada)
     mark = trust_mark_issue(assessment=assessment, actor=ada)
@@ -99,8 +82,10 @@ def main() -> int:
 
     fanout_ms, deliver_ms = [], []
     for i in range(args.repeat):
-        change = trust_mark_suspend if i % 2 == 0 else trust_mark_reinstate
-        mark = change(mark=mark, actor=ada, reason="bench")
+        if i % 2 == 0:
+            mark = trust_mark_suspend(mark=mark, actor=ada, reason="bench")
+        else:
+            mark = trust_mark_reinstate(mark=mark, actor=ada, reason="bench", approver=lead)
         event = TrustMarkEvent.objects.filter(trust_mark=mark).order_by("-id").first()
         assert event is not None
         t0 = time.perf_counter()
