@@ -217,7 +217,7 @@ def test_backfill_logs_history_made_before_the_log(client, make_mark, personas, 
     call_command("verify_audit_log")
 
 
-def test_seed_demo_has_a_verifiable_log(client, settings, tmp_path):
+def test_seed_demo_has_a_verifiable_log(client, settings, tmp_path, rubric_version):
     call_command("seed_demo")
     from trustmarks import tlog
 
