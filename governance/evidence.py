@@ -61,9 +61,63 @@ INVENTORY_KIND = EvidenceKind(
 )
 
 
+def _simulation_label(run: Any) -> str:
+    verdict = "pass" if run.passed else "fail"
+    return f"Simulation of {run.workflow.name} ({run.n} runs, {verdict}, {run.created:%Y-%m-%d})"
+
+
+def _simulations(scope: Any) -> Any:
+    from simulations.models import SimulationRun
+
+    return (
+        SimulationRun.objects.filter(
+            organisation_id=scope.organisation_id,
+            status=SimulationRun.DONE,
+            workflow__deleted_at__isnull=True,
+        )
+        .select_related("workflow")
+        .order_by("-created")
+    )
+
+
+def _simulation_options(scope: Any) -> list[tuple[str, str]]:
+    return [(str(r.pk), _simulation_label(r)) for r in _simulations(scope)[:300]]
+
+
+def _simulation_resolve(scope: Any, value: str) -> ResolvedRef:
+    try:
+        pk = int(value)
+    except (TypeError, ValueError):
+        raise DomainError(
+            "Choose a simulation run.", [ErrorItem("ref", "expected a simulation run")]
+        ) from None
+    run = _simulations(scope).filter(pk=pk).first()
+    if run is None:
+        raise DomainError(
+            "That simulation run is not one of your organisation's finished runs.",
+            [ErrorItem("ref", "unknown simulation run")],
+        )
+    return ResolvedRef("simulations.SimulationRun", run.pk, _simulation_label(run))
+
+
+# The DSA has no simulation kind registered (its EvidenceItem only reserves the code), so the
+# PAI-8 offers one of its own until the DSA registers "simulation"; the registered one wins then.
+SIMULATION_KIND = EvidenceKind(
+    "simulation",
+    "Simulation run",
+    "A finished simulation run (injected faults) of one of the organisation's workflows.",
+    options=_simulation_options,
+    resolve=_simulation_resolve,
+)
+
+
 def pai8_kinds() -> list[EvidenceKind]:
-    """The DSA's kinds as registered now, then the inventory record."""
-    return [*(k for k in evidence_kinds() if k.code != INVENTORY_KIND.code), INVENTORY_KIND]
+    """The DSA's kinds as registered now (a simulation kind if it has none), then the inventory
+    record."""
+    dsa = [k for k in evidence_kinds() if k.code != INVENTORY_KIND.code]
+    if not any(k.code == SIMULATION_KIND.code for k in dsa):
+        dsa.append(SIMULATION_KIND)
+    return [*dsa, INVENTORY_KIND]
 
 
 def pai8_kind(code: str) -> EvidenceKind:
@@ -180,7 +234,12 @@ def pai8_evidence_remove(*, item: Pai8Evidence, actor: User) -> Pai8Evidence:
 
 # -- one-click attach of proposals -------------------------------------------------------------
 
-ATTACHABLE = {"inventory": "inventory", "inventory_vendors": "inventory", "analyses": "analysis"}
+ATTACHABLE = {
+    "inventory": "inventory",
+    "inventory_vendors": "inventory",
+    "analyses": "analysis",
+    "simulations": "simulation",
+}
 
 
 def _already(assessment: Pai8Assessment, checkpoint: str) -> set[tuple[str, int]]:
@@ -225,7 +284,7 @@ def pai8_evidence_attach_proposal(
 ) -> list[Pai8Evidence]:
     """Turn a proposal ("Evidence already here") into reference evidence: the inventory's systems
     for the inventory proposals, the latest PSF analysis of each analysed workflow for the analyses
-    proposal. Items already attached to the checkpoint are not attached twice."""
+    proposal, the latest finished simulation of each workflow for the simulations proposal. Items already attached to the checkpoint are not attached twice."""
     _check(assessment, actor, checkpoint, "attach evidence")
     code = ATTACHABLE.get(proposal)
     if code is None:
@@ -237,6 +296,13 @@ def pai8_evidence_attach_proposal(
     scope: Any = scope_of(assessment)  # what the DSA resolvers read of an Assessment
     if code == "inventory":
         values = [v for v, _ in _inventory_options(scope)][:100]
+    elif code == "simulation":  # the latest finished run of each workflow
+        seen: set[int] = set()
+        values = []
+        for run in _simulations(scope)[:500]:
+            if run.workflow_id not in seen:
+                seen.add(run.workflow_id)
+                values.append(str(run.pk))
     else:
         values = _latest_analysis_refs(assessment, kind)
     if not values:

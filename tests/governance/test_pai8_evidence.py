@@ -228,3 +228,18 @@ def test_evidence_carries_over_to_the_next_self_assessment(personas, client_for,
     nxt = services.pai8_assessment_start(organisation=personas.acme, actor=personas.alice)
     assert nxt.pk != draft.pk
     assert list(nxt.evidence_items.values_list("kind", "ref_id")) == [("inventory", system.pk)]
+
+
+def test_simulation_runs_as_evidence_and_the_simulations_proposal(personas, client_for, draft):
+    from tests.evidence.helpers import add_simulation, head
+
+    wf = _workflow(personas.acme, personas.alice)
+    run = add_simulation(head(wf), n=200)
+    theirs = add_simulation(head(_workflow(personas.globex, personas.gus, "Globex flow")), n=200)
+    pat = client_for(personas.pat)
+    assert pat.post(_url(draft), {"kind": "simulation", "ref_simulation": str(theirs.pk)}).status_code == 400
+    assert pat.post(_url(draft), {"kind": "simulation", "ref_simulation": str(run.pk)}).status_code == 302
+    assert Pai8Evidence.objects.get(checkpoint="C1.1").ref_type == "simulations.SimulationRun"
+    assert pat.post(_url(draft, "C6.3", "attach/"), {"proposal": "simulations"}).status_code == 302
+    item = Pai8Evidence.objects.get(checkpoint="C6.3")
+    assert item.kind == "simulation" and item.ref_id == run.pk
