@@ -173,10 +173,15 @@ def test_inventory_self_assessment_pdf_and_audit(page, personas, tmp_path):
         "#id_file", files=[{"name": "ai-policy.pdf", "mimeType": "application/pdf", "buffer": PDF}]
     )
     page.fill("#id_title", "AI policy (board-approved)")
+    shot(page, "03b-add-evidence")
     page.get_by_role("button", name="Attach", exact=True).click()
     page.wait_for_url(re.compile(r".*/governance/self-assessments/\d+/#cp-C1\.1$"))
     assert "AI policy (board-approved)" in page.get_by_test_id("evidence-C1.1").inner_text()
     page.goto(f"/governance/self-assessments/{a.pk}/")  # without the #cp-… anchor of the redirect
+    page.set_viewport_size({"width": 1280, "height": 1100})
+    page.get_by_test_id("checkpoint-C1.1").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "pai8-03c-evidence.png"))
+    page.set_viewport_size(DESKTOP)
     levels = {code: (1 if code.startswith("C3") else 2 if code < "C6" else 3) for code in CODES}
     page.evaluate(FILL_ALL, levels)
     page.get_by_role("button", name="Save and rate the posture").click()
