@@ -40,6 +40,26 @@ class EvidenceKind:
         return self.resolve is not None
 
 
+@dataclass(frozen=True)
+class OrganisationScope:
+    """What a reference kind's ``options``/``resolve`` read from an ``Assessment`` (its organisation
+    and the workflows in scope), for evidence that belongs to the organisation as a whole, such as
+    a PAI-8 self-assessment: every live workflow of the organisation is in scope. Resolvers stay
+    scoped to ``organisation_id`` either way."""
+
+    organisation: Any
+
+    @property
+    def organisation_id(self) -> int:
+        return int(self.organisation.pk)
+
+    @property
+    def scope_workflows(self) -> Any:
+        from studio.models import Workflow
+
+        return Workflow.objects.filter(organisation_id=self.organisation_id)
+
+
 _REGISTRY: dict[str, EvidenceKind] = {}
 
 

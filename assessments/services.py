@@ -42,7 +42,7 @@ from psf.selectors import rubric_of, rubric_version_current
 from studio.models import Workflow, WorkflowVersion
 
 from . import sla, storage
-from .evidence_kinds import analysis_service, evidence_kind
+from .evidence_kinds import EvidenceKind, analysis_service, evidence_kind
 from .models import Assessment, Clarification, CriterionScore, EvidenceItem, GapReport, Submission
 from .notifications import notify
 from .policy import policy
@@ -411,6 +411,60 @@ def _chunks(stream: BinaryIO, size: int = 1024 * 1024) -> Iterable[bytes]:
         yield block
 
 
+def prepare_evidence(
+    item: Any,
+    *,
+    kind: EvidenceKind,
+    scope: Any,
+    title: str = "",
+    note: str = "",
+    upload: Upload | None = None,
+    url: str = "",
+    ref: str = "",
+) -> storage.StoredFile | None:
+    """Fill an unsaved evidence row (a DSA ``EvidenceItem`` or anything with the same fields, such
+    as a PAI-8 ``governance.Pai8Evidence``) from what the user chose: a file checked by content and
+    size and stored privately, an http(s) link, or a reference resolved within ``scope`` (an
+    ``Assessment`` or an :class:`~assessments.evidence_kinds.OrganisationScope`).
+
+    Returns the stored file (the caller discards it if saving fails), or None.
+    """
+    title = (title or "").strip()[:200]
+    note = (note or "").strip()
+    if len(note) > 5000:
+        raise DomainError("Keep the note under 5,000 characters.", [ErrorItem("note", "too long")])
+    item.kind, item.note = kind.code, note
+    stored: storage.StoredFile | None = None
+    if kind.code == "file":
+        if upload is None:
+            raise DomainError("Choose a file to upload.", [ErrorItem("file", "required")])
+        info = inspect_upload(upload.name, upload.stream, upload.size, max_bytes=settings.MAX_UPLOAD_BYTES)
+        stored = storage.store_chunks(_chunks(upload.stream))
+        item.storage_name, item.size, item.sha256 = stored.storage_name, stored.size, stored.sha256
+        item.original_name, item.content_type = info.display_name, info.content_type
+        item.title = title or info.display_name
+    elif kind.code == "link":
+        link = (url or "").strip()
+        try:
+            URLValidator(schemes=["https", "http"])(link)
+        except ValidationError:
+            raise DomainError(
+                "Enter a full web address starting with https://.",
+                [ErrorItem("url", "not a valid http(s) URL")],
+            ) from None
+        item.url = link[:2000]
+        item.title = title or link[:200]
+    elif kind.resolve is not None:
+        resolved = kind.resolve(scope, ref)
+        item.ref_type, item.ref_id, item.ref_label = resolved.ref_type, resolved.ref_id, resolved.label[:300]
+        item.title = title or resolved.label[:200]
+    else:
+        raise DomainError(
+            f"Evidence of kind “{kind.label}” cannot be attached here.", [ErrorItem("kind", "unsupported")]
+        )
+    return stored
+
+
 def evidence_add(
     *,
     assessment: Assessment,
@@ -433,39 +487,8 @@ def evidence_add(
             [ErrorItem("criterion", f"unknown criterion {criterion[:20]!r}")],
         )
     k = evidence_kind(kind)
-    title = (title or "").strip()[:200]
-    note = (note or "").strip()
-    if len(note) > 5000:
-        raise DomainError("Keep the note under 5,000 characters.", [ErrorItem("note", "too long")])
-    item = EvidenceItem(assessment=a, criterion=criterion, kind=k.code, note=note, added_by=actor)
-    stored: storage.StoredFile | None = None
-    if k.code == "file":
-        if upload is None:
-            raise DomainError("Choose a file to upload.", [ErrorItem("file", "required")])
-        info = inspect_upload(upload.name, upload.stream, upload.size, max_bytes=settings.MAX_UPLOAD_BYTES)
-        stored = storage.store_chunks(_chunks(upload.stream))
-        item.storage_name, item.size, item.sha256 = stored.storage_name, stored.size, stored.sha256
-        item.original_name, item.content_type = info.display_name, info.content_type
-        item.title = title or info.display_name
-    elif k.code == "link":
-        link = (url or "").strip()
-        try:
-            URLValidator(schemes=["https", "http"])(link)
-        except ValidationError:
-            raise DomainError(
-                "Enter a full web address starting with https://.",
-                [ErrorItem("url", "not a valid http(s) URL")],
-            ) from None
-        item.url = link[:2000]
-        item.title = title or link[:200]
-    elif k.resolve is not None:
-        resolved = k.resolve(a, ref)
-        item.ref_type, item.ref_id, item.ref_label = resolved.ref_type, resolved.ref_id, resolved.label[:300]
-        item.title = title or resolved.label[:200]
-    else:
-        raise DomainError(
-            f"Evidence of kind “{k.label}” cannot be attached here.", [ErrorItem("kind", "unsupported")]
-        )
+    item = EvidenceItem(assessment=a, criterion=criterion, kind=k.code, added_by=actor)
+    stored = prepare_evidence(item, kind=k, scope=a, title=title, note=note, upload=upload, url=url, ref=ref)
     try:
         with transaction.atomic():
             a = _locked(a)

@@ -279,6 +279,13 @@ def evidence_remove_view(request: HttpRequest, assessment_id: int, item_id: int)
 def evidence_download(request: HttpRequest, assessment_id: int, item_id: int) -> HttpResponse:
     """Serve an uploaded file as an attachment, after checking access and its SHA-256."""
     _, item = access_evidence_item(request, assessment_id, item_id)
+    return evidence_file_response(request, item)
+
+
+def evidence_file_response(request: HttpRequest, item: Any) -> HttpResponse:
+    """An evidence file (DSA or PAI-8: any row with ``kind``, ``storage_name``, ``sha256``,
+    ``original_name``, ``content_type``) as an attachment, after checking its SHA-256. The caller
+    has checked access."""
     if item.kind != "file" or not item.storage_name:
         raise Http404("This evidence is not a file.")
     try:

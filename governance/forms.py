@@ -87,3 +87,47 @@ class ImprovementActionForm(forms.ModelForm):
     def __init__(self, *args: Any, controls: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["control"] = forms.ChoiceField(choices=controls)
+
+
+class Pai8EvidenceForm(forms.Form):
+    """Attach evidence to a PAI-8 checkpoint: the DSA's kinds plus an inventory record. The form
+    only collects; the checks (file content and size, http(s) links, same-organisation
+    references) run in ``governance.evidence.pai8_evidence_add``."""
+
+    kind = forms.ChoiceField(label="Kind of evidence")
+    title = forms.CharField(
+        label="Title", max_length=200, required=False, help_text="Defaults to the file name, link or object."
+    )
+    file = forms.FileField(label="File", required=False, allow_empty_file=True)
+    url = forms.CharField(
+        label="Link",
+        max_length=2000,
+        required=False,
+        widget=forms.URLInput(attrs={"placeholder": "https://"}),
+    )
+    note = forms.CharField(
+        label="Note", max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: Any, scope: Any, **kwargs: Any) -> None:
+        from lib.uploads import ACCEPTED_EXTENSIONS
+
+        from .evidence import pai8_kinds
+
+        super().__init__(*args, **kwargs)
+        kinds = pai8_kinds()
+        self.fields["kind"].choices = [(k.code, k.label) for k in kinds]  # type: ignore[attr-defined]
+        self.fields["file"].widget.attrs["accept"] = ",".join(ACCEPTED_EXTENSIONS)
+        self.ref_fields = []
+        for k in kinds:
+            if k.options is None:
+                continue
+            name = f"ref_{k.code}"
+            self.fields[name] = forms.ChoiceField(
+                label=k.label, required=False, choices=[("", "—"), *k.options(scope)]
+            )
+            self.ref_fields.append(name)
+        self.kind_help = {k.code: k.help for k in kinds}
+
+    def ref_value(self) -> str:
+        return str(self.cleaned_data.get(f"ref_{self.cleaned_data['kind']}", "") or "")

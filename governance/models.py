@@ -186,3 +186,45 @@ class ImprovementAction(models.Model):
     @property
     def is_overdue(self) -> bool:
         return self.status != self.DONE and self.due < timezone.localdate()
+
+
+class Pai8Evidence(models.Model):
+    """One piece of evidence attached to a PAI-8 checkpoint while the self-assessment is a draft:
+    the DSA's kinds (file, link, workflow version, analysis, evidence pack; see
+    ``assessments.evidence_kinds``) plus an inventory record. Files live in the DSA's private
+    evidence storage under a random name and are served only after a SHA-256 check."""
+
+    INVENTORY = "inventory"
+    REF_INVENTORY = "governance.AISystem"
+
+    assessment = models.ForeignKey(Pai8Assessment, on_delete=models.CASCADE, related_name="evidence_items")
+    checkpoint = models.CharField(max_length=8, db_index=True)
+    kind = models.CharField(max_length=20)
+    title = models.CharField(max_length=200)
+    note = models.TextField(blank=True, max_length=5000)
+    url = models.URLField(blank=True, max_length=2000)
+    storage_name = models.CharField(max_length=100, blank=True)
+    original_name = models.CharField(max_length=255, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    ref_type = models.CharField(max_length=40, blank=True)
+    ref_id = models.BigIntegerField(null=True, blank=True)
+    ref_label = models.CharField(max_length=300, blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created = models.DateTimeField(default=timezone.now)
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["checkpoint", "created"]
+
+    def __str__(self) -> str:
+        return f"{self.checkpoint}: {self.title}"
+
+    @property
+    def kind_label(self) -> str:
+        from .evidence import kind_label
+
+        return kind_label(self.kind)

@@ -14,7 +14,10 @@ from .services import framework_of
 
 def report_data(a: Pai8Assessment) -> dict[str, Any]:
     fw = framework_of(a)
+    from .evidence import evidence_by_checkpoint, evidence_json
+
     answers = {x.checkpoint: x for x in a.answers.all()}
+    attached = evidence_by_checkpoint(a)
     audited = a.status == Pai8Assessment.AUDITED
     levels = a.audited_control_levels if audited else a.control_levels
     controls = []
@@ -33,7 +36,8 @@ def report_data(a: Pai8Assessment) -> dict[str, Any]:
                         "level": answers[p.code].level if p.code in answers else None,
                         "audited_level": answers[p.code].audited_level if p.code in answers else None,
                         "justification": answers[p.code].justification if p.code in answers else "",
-                        "evidence": answers[p.code].evidence if p.code in answers else "",
+                        "evidence_note": answers[p.code].evidence if p.code in answers else "",
+                        "evidence": [evidence_json(x) for x in attached.get(p.code, [])],
                         "owner": answers[p.code].owner if p.code in answers else "",
                         "audit_comment": answers[p.code].audit_comment if p.code in answers else "",
                     }
@@ -53,7 +57,7 @@ def report_data(a: Pai8Assessment) -> dict[str, Any]:
         if (cp["audited_level"] if audited and cp["audited_level"] is not None else cp["level"] or 0) < 2
     ]
     return {
-        "schema": "workflowos.pai8-report/v1",
+        "schema": "workflowos.pai8-report/v2",
         "reference": a.reference,
         "organisation": a.organisation.name,
         "framework": fw.key,

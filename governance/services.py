@@ -17,7 +17,7 @@ from psf.maturity import MaturityFramework
 from psf.selectors import maturity_of, pai8_version_get
 
 from .inventory import RowReport, facts_from_documents, merge_map_facts
-from .models import AISystem, ImprovementAction, Pai8Answer, Pai8Assessment
+from .models import AISystem, ImprovementAction, Pai8Answer, Pai8Assessment, Pai8Evidence
 
 # -- inventory ---------------------------------------------------------------------------------
 
@@ -171,6 +171,21 @@ def pai8_assessment_start(*, organisation: Organisation, actor: User) -> Pai8Ass
                         updated_by=actor,
                     )
                     for old in previous.answers.all()
+                ]
+            )
+            # Attached evidence carries over too (files are shared, never deleted; references
+            # stay references), so a re-assessment only adds what changed.
+            Pai8Evidence.objects.bulk_create(
+                [
+                    Pai8Evidence(
+                        **{
+                            f.attname: getattr(old, f.attname)
+                            for f in Pai8Evidence._meta.concrete_fields
+                            if f.attname not in ("id", "assessment_id", "created")
+                        },
+                        assessment=a,
+                    )
+                    for old in previous.evidence_items.filter(removed_at__isnull=True)
                 ]
             )
         _audit("pai8.started", a, actor=actor, org=organisation, data={"framework": rv.key})

@@ -26,8 +26,33 @@ urlpatterns = [
     path(
         "governance/self-assessments/<int:assessment_id>/report.pdf", views.pai8_report_pdf, name="report_pdf"
     ),
+    path(
+        "governance/self-assessments/<int:assessment_id>/checkpoints/<str:code>/evidence/",
+        views.pai8_evidence_add,
+        name="evidence_add",
+    ),
+    path(
+        "governance/self-assessments/<int:assessment_id>/checkpoints/<str:code>/evidence/attach/",
+        views.pai8_evidence_attach,
+        name="evidence_attach",
+    ),
+    path(
+        "governance/self-assessments/<int:assessment_id>/evidence/<int:item_id>/remove/",
+        views.pai8_evidence_remove,
+        name="evidence_remove",
+    ),
+    path(
+        "governance/self-assessments/<int:assessment_id>/evidence/<int:item_id>/download/",
+        views.pai8_evidence_download,
+        name="evidence_download",
+    ),
     path("governance/actions/new/", views.action_edit, name="action_new"),
     path("governance/actions/<int:action_id>/", views.action_edit, name="action_edit"),
     path("review/pai8/", views.review_list, name="review_list"),
     path("review/pai8/<int:assessment_id>/", views.review, name="review"),
+    path(
+        "review/pai8/<int:assessment_id>/evidence/<int:item_id>/download/",
+        views.review_evidence_download,
+        name="review_evidence_download",
+    ),
 ]

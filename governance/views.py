@@ -8,19 +8,22 @@ from typing import Any
 from django.contrib import messages
 from django.core import signing
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import assessor_required, member_required, request_user, require_membership
 from lib.errors import DomainError, ErrorItem
 from studio.models import Workflow
 
+from . import evidence as pai8_evidence
 from . import inventory as inv
 from . import services
 from .access import access_action, access_pai8, access_pai8_for_audit, access_system
-from .forms import AISystemForm, ImportForm, ImprovementActionForm
+from .forms import AISystemForm, ImportForm, ImprovementActionForm, Pai8EvidenceForm
 from .models import AISystem, Pai8Assessment
 from .proposals import proposals
 from .report import history_chart, report_data
@@ -346,6 +349,7 @@ def pai8_assessment(request: HttpRequest, assessment_id: int) -> HttpResponse:
         error_map.setdefault(code, []).append(e.message[:1].upper() + e.message[1:] + ".")
     # Gathered once for the organisation (a fixed number of queries), then matched per checkpoint.
     found = proposals(fw, a.organisation) if a.status == Pai8Assessment.DRAFT else {}
+    attached = pai8_evidence.evidence_by_checkpoint(a)
     sections = []
     for c in fw.controls:
         items = []
@@ -357,6 +361,7 @@ def pai8_assessment(request: HttpRequest, assessment_id: int) -> HttpResponse:
                     "p": p,
                     "answer": ans,
                     "proposals": found.get(p.code, []),
+                    "attached": attached.get(p.code, []),
                     "level": (sent or {}).get("level", ans.level if ans else None),
                     "justification": (sent or {}).get("justification", ans.justification if ans else ""),
                     "evidence": (sent or {}).get("evidence", ans.evidence if ans else ""),
@@ -380,9 +385,123 @@ def pai8_assessment(request: HttpRequest, assessment_id: int) -> HttpResponse:
             "proposals": found,
             "levels": fw.levels,
             "editable": a.status == Pai8Assessment.DRAFT,
+            "attachable": pai8_evidence.ATTACHABLE,
         },
         status=400 if errors else 200,
     )
+
+
+# -- evidence on checkpoints --------------------------------------------------------------------
+
+
+def _checkpoint_or_404(a: Pai8Assessment, code: str) -> Any:
+    p = services.framework_of(a).checkpoint(code)
+    if p is None:
+        raise Http404("No such checkpoint.")
+    return p
+
+
+def _back_to(a: Pai8Assessment, code: str) -> HttpResponse:
+    return redirect(f"{reverse('governance:assessment', args=[a.pk])}#cp-{code}")
+
+
+@require_http_methods(["GET", "POST"])
+@member_required()
+def pai8_evidence_add(request: HttpRequest, assessment_id: int, code: str) -> HttpResponse:
+    from assessments.services import Upload
+
+    a = access_pai8(request, assessment_id)
+    p = _checkpoint_or_404(a, code)
+    editable = a.status == Pai8Assessment.DRAFT
+    form = Pai8EvidenceForm(
+        request.POST or None,
+        request.FILES or None,
+        scope=pai8_evidence.scope_of(a),
+        initial={"kind": request.GET.get("kind", "file")},
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            upload = form.cleaned_data.get("file")
+            try:
+                item = pai8_evidence.pai8_evidence_add(
+                    assessment=a,
+                    actor=request_user(request),
+                    checkpoint=p.code,
+                    kind=form.cleaned_data["kind"],
+                    title=form.cleaned_data["title"],
+                    note=form.cleaned_data["note"],
+                    upload=Upload(upload.name or "", upload.file, upload.size) if upload else None,
+                    url=form.cleaned_data["url"],
+                    ref=form.ref_value(),
+                )
+            except DomainError as exc:
+                path = exc.errors[0].path if exc.errors else ""
+                field = {"ref": f"ref_{form.cleaned_data['kind']}"}.get(path, path)
+                form.add_error(field if field in form.fields else None, exc.message)
+                status = exc.status if exc.status in (400, 409, 413, 503, 507) else 400
+            else:
+                messages.success(request, f"Attached “{item.title}” to {item.checkpoint}.")
+                return _back_to(a, p.code)
+        else:
+            status = 400
+    return render(
+        request,
+        "governance/evidence_add.html",
+        {"a": a, "p": p, "form": form, "editable": editable},
+        status=status,
+    )
+
+
+@require_POST
+@member_required()
+def pai8_evidence_attach(request: HttpRequest, assessment_id: int, code: str) -> HttpResponse:
+    a = access_pai8(request, assessment_id)
+    p = _checkpoint_or_404(a, code)
+    try:
+        added = pai8_evidence.pai8_evidence_attach_proposal(
+            assessment=a,
+            actor=request_user(request),
+            checkpoint=p.code,
+            proposal=request.POST.get("proposal", "")[:40],
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        if added:
+            messages.success(request, f"Attached {len(added)} item(s) of evidence to {p.code}.")
+        else:
+            messages.info(request, f"Already attached to {p.code}.")
+    return _back_to(a, p.code)
+
+
+@require_POST
+@member_required()
+def pai8_evidence_remove(request: HttpRequest, assessment_id: int, item_id: int) -> HttpResponse:
+    a = access_pai8(request, assessment_id)
+    item = a.evidence_items.filter(pk=item_id).first()
+    if item is None:
+        raise Http404("No such evidence.")
+    try:
+        pai8_evidence.pai8_evidence_remove(item=item, actor=request_user(request))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Removed “{item.title}” from {item.checkpoint}.")
+    return _back_to(a, item.checkpoint)
+
+
+@never_cache
+@require_GET
+@member_required()
+def pai8_evidence_download(request: HttpRequest, assessment_id: int, item_id: int) -> HttpResponse:
+    from assessments.views import evidence_file_response
+
+    a = access_pai8(request, assessment_id)
+    item = a.evidence_items.filter(pk=item_id, removed_at__isnull=True).first()
+    if item is None:
+        raise Http404("No such evidence.")
+    return evidence_file_response(request, item)
 
 
 @require_POST
@@ -468,6 +587,19 @@ def action_edit(request: HttpRequest, action_id: int | None = None) -> HttpRespo
 # -- assessor review ---------------------------------------------------------------------------
 
 
+@never_cache
+@require_GET
+@assessor_required
+def review_evidence_download(request: HttpRequest, assessment_id: int, item_id: int) -> HttpResponse:
+    from assessments.views import evidence_file_response
+
+    a = access_pai8_for_audit(request, assessment_id)
+    item = a.evidence_items.filter(pk=item_id, removed_at__isnull=True).first()
+    if item is None:
+        raise Http404("No such evidence.")
+    return evidence_file_response(request, item)
+
+
 @require_GET
 @assessor_required
 def review_list(request: HttpRequest) -> HttpResponse:
@@ -484,6 +616,7 @@ def review(request: HttpRequest, assessment_id: int) -> HttpResponse:
     a = access_pai8_for_audit(request, assessment_id)
     fw = services.framework_of(a)
     answers = {x.checkpoint: x for x in a.answers.all()}
+    attached = pai8_evidence.evidence_by_checkpoint(a)
     errors: dict[str, list[str]] = {}
     posted: dict[str, dict[str, Any]] = {}
     if request.method == "POST":
@@ -515,6 +648,7 @@ def review(request: HttpRequest, assessment_id: int) -> HttpResponse:
                         "level", answers[p.code].level if p.code in answers else None
                     ),
                     "comment": (posted.get(p.code) or {}).get("comment", ""),
+                    "attached": attached.get(p.code, []),
                     "errors": errors.get(p.code, []),
                 }
                 for p in c.checkpoints

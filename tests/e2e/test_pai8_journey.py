@@ -9,9 +9,11 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 from governance.models import AISystem, Pai8Assessment
 from psf.maturity import bundled_pai8
+from tests.assessments.files import PDF
 from tests.e2e.conftest import ARTIFACTS, sign_in
 
 CODES = [p.code for p in bundled_pai8().all_checkpoints()]
@@ -160,6 +162,26 @@ def test_inventory_self_assessment_pdf_and_audit(page, personas, tmp_path):
     shot(page, "03-draft")
     shot(page, "03-draft", phone=True)
     no_sideways_scroll(page)
+    # evidence: the inventory proposal attached in one click, and a file uploaded on C1.1
+    page.get_by_test_id("attach-C1.3-inventory").click()
+    page.wait_for_url(re.compile(r".*/governance/self-assessments/\d+/#cp-C1\.3$"))
+    attached = page.get_by_test_id("evidence-C1.3").inner_text()
+    assert "Help-centre bot" in attached and "CV screener" in attached and "Invoice reader" in attached
+    page.get_by_test_id("add-evidence-C1.1").click()
+    page.select_option("#id_kind", "file")
+    page.set_input_files(
+        "#id_file", files=[{"name": "ai-policy.pdf", "mimeType": "application/pdf", "buffer": PDF}]
+    )
+    page.fill("#id_title", "AI policy (board-approved)")
+    shot(page, "03b-add-evidence")
+    page.get_by_role("button", name="Attach", exact=True).click()
+    page.wait_for_url(re.compile(r".*/governance/self-assessments/\d+/#cp-C1\.1$"))
+    assert "AI policy (board-approved)" in page.get_by_test_id("evidence-C1.1").inner_text()
+    page.goto(f"/governance/self-assessments/{a.pk}/")  # without the #cp-… anchor of the redirect
+    page.set_viewport_size({"width": 1280, "height": 1100})
+    page.get_by_test_id("checkpoint-C1.1").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "pai8-03c-evidence.png"))
+    page.set_viewport_size(DESKTOP)
     levels = {code: (1 if code.startswith("C3") else 2 if code < "C6" else 3) for code in CODES}
     page.evaluate(FILL_ALL, levels)
     page.get_by_role("button", name="Save and rate the posture").click()
@@ -206,6 +228,10 @@ def test_inventory_self_assessment_pdf_and_audit(page, personas, tmp_path):
     page.goto("/review/pai8/")
     page.get_by_role("row", name=re.compile(a.reference)).get_by_role("link", name="Audit").click()
     page.wait_for_url(f"**/review/pai8/{a.pk}/")
+    assert "AI policy (board-approved)" in page.get_by_test_id("audit-evidence-C1.1").inner_text()
+    with page.expect_download() as ev:
+        page.get_by_test_id("audit-evidence-C1.1").get_by_test_id("evidence-download").click()
+    assert Path(ev.value.path()).read_bytes() == PDF
     page.select_option("#C3\\.2-level", "0")
     page.get_by_role("button", name="Record the audited rating").click()
     page.wait_for_load_state()

@@ -13,6 +13,7 @@ not submitted is out of their reach (404).
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Callable
 from typing import Any
 
@@ -95,6 +96,31 @@ ROWS: list[tuple[str, str, dict[str, Any], dict[str, str] | None]] = [
     ("GET", "/governance/self-assessments/{draft}/report.pdf", ACME_POST, None),
     ("POST", "/governance/self-assessments/start/", {**ADMIN_ONLY, "org_admin": 302}, {}),
     ("POST", "/governance/self-assessments/{completed}/submit/", ACME_ADMIN_POST, {}),
+    # Evidence on a checkpoint of the draft: members add, attach proposals and remove; a file
+    # downloads for members; an unknown checkpoint is a 404 like another organisation's draft.
+    ("GET", "/governance/self-assessments/{draft}/checkpoints/C1.1/evidence/", ACME, None),
+    ("POST", "/governance/self-assessments/{draft}/checkpoints/C1.1/evidence/", ACME_POST, "evidence_link"),
+    (
+        "GET",
+        "/governance/self-assessments/{draft}/checkpoints/C9.9/evidence/",
+        {**ACME, "same_org": 404, "org_admin": 404, "adviser": 404},
+        None,
+    ),
+    (
+        "POST",
+        "/governance/self-assessments/{draft}/checkpoints/C1.3/evidence/attach/",
+        ACME_POST,
+        {"proposal": "inventory"},
+    ),
+    ("POST", "/governance/self-assessments/{draft}/evidence/{draft_link}/remove/", ACME_POST, {}),
+    ("GET", "/governance/self-assessments/{draft}/evidence/{draft_file}/download/", ACME, None),
+    # A completed self-assessment's evidence no longer changes: members are sent back with a reason.
+    (
+        "POST",
+        "/governance/self-assessments/{completed}/checkpoints/C1.1/evidence/",
+        {**ACME, "same_org": 409, "org_admin": 409, "adviser": 409},
+        "evidence_link",
+    ),
     ("GET", "/governance/actions/new/", MEMBER, None),
     ("POST", "/governance/actions/new/", {**ACME_POST, "other_org": 302}, "action"),
     ("GET", "/governance/actions/{action}/", ACME, None),
@@ -104,16 +130,24 @@ ROWS: list[tuple[str, str, dict[str, Any], dict[str, str] | None]] = [
     # Not submitted: not in the assessor's reach at all.
     ("GET", "/review/pai8/{draft}/", {**AUDIT, "assessor": 404, "admin": 404}, None),
     ("POST", "/review/pai8/{submitted}/", {**AUDIT, "assessor": 302, "admin": 302}, "audit"),
+    ("GET", "/review/pai8/{submitted}/evidence/{submitted_file}/download/", AUDIT, None),
+    (
+        "GET",
+        "/review/pai8/{draft}/evidence/{draft_file}/download/",
+        {**AUDIT, "assessor": 404, "admin": 404},
+        None,
+    ),
 ]
 CSP_ROWS = [(m, u, e) for m, u, e, _ in ROWS]  # the shape tests/test_csp.py reads
 
 
 @pytest.fixture
-def governance_objects(personas: Any) -> dict[str, Any]:
+def governance_objects(personas: Any, settings: Any, tmp_path: Any) -> dict[str, Any]:
     from governance import services
     from governance.models import AISystem, Pai8Assessment
     from psf.maturity import bundled_pai8
 
+    settings.MEDIA_ROOT = tmp_path / "media"  # evidence files of the matrix (also read by tests/test_csp.py)
     acme, alice = personas.acme, personas.alice
     system = services.ai_system_save(
         organisation=acme, actor=alice, values={"name": "Support bot", "risk_tier": "high"}
@@ -125,8 +159,24 @@ def governance_objects(personas: Any) -> dict[str, Any]:
     codes = [p.code for p in bundled_pai8().all_checkpoints()]
     answers = {c: {"level": 2, "justification": "Policy approved", "owner": "CISO"} for c in codes}
 
+    def attach_file(a: Pai8Assessment) -> int:
+        from assessments.services import Upload
+        from governance.evidence import pai8_evidence_add
+        from tests.assessments.files import PDF
+
+        return pai8_evidence_add(
+            assessment=a,
+            actor=alice,
+            checkpoint="C1.1",
+            kind="file",
+            upload=Upload("policy.pdf", io.BytesIO(PDF), len(PDF)),
+        ).pk
+
+    files: dict[str, int] = {}
+
     def finished(status: str) -> Pai8Assessment:
         a = services.pai8_assessment_start(organisation=acme, actor=alice)
+        files[status] = attach_file(a)
         assert not services.pai8_answers_save(assessment=a, actor=alice, answers=answers)
         services.pai8_assessment_complete(assessment=a, actor=alice)
         if status == Pai8Assessment.SUBMITTED:
@@ -136,6 +186,11 @@ def governance_objects(personas: Any) -> dict[str, Any]:
     submitted = finished(Pai8Assessment.SUBMITTED)
     completed = finished(Pai8Assessment.COMPLETED)
     draft = services.pai8_assessment_start(organisation=acme, actor=alice)
+    from governance.evidence import pai8_evidence_add
+
+    draft_link = pai8_evidence_add(
+        assessment=draft, actor=alice, checkpoint="C1.1", kind="link", url="https://example.org/x"
+    )
     action = services.improvement_action_save(
         organisation=acme,
         actor=alice,
@@ -155,6 +210,9 @@ def governance_objects(personas: Any) -> dict[str, Any]:
         "submitted": submitted.pk,
         "action": action.pk,
         "codes": codes,
+        "draft_link": draft_link.pk,
+        "draft_file": attach_file(draft),
+        "submitted_file": files[Pai8Assessment.SUBMITTED],
     }
 
 
@@ -177,6 +235,8 @@ def _data(kind: Any, objs: dict[str, Any], persona: str) -> dict[str, str]:
             "eu_role": "deployer",
             "eu_risk_class": "limited",
         }
+    if kind == "evidence_link":
+        return {"kind": "link", "url": f"https://example.org/{persona}"}
     if kind == "answer":
         return {"C1.1-level": "1", "C1.1-justification": f"Named owner ({persona})"}
     if kind == "action":
