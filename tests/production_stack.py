@@ -84,8 +84,18 @@ def start_stack(*, database_url: str, redis_url: str, var_dir: Path, keys_dir: P
     url = f"http://localhost:{port}"
     keep = {"PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "PYTHONPATH"}
     env = {k: v for k, v in os.environ.items() if k in keep}
+    # The test process (which seeds and changes marks) and the stack (which verifies them) run
+    # under different public URLs, so each would derive a transparency-log key of its own name:
+    # give both one explicit key, as an operator with several hosts under one URL effectively has.
+    from trustmarks.tlog import KEY_ENV_VAR, generate_skey
+
+    os.environ.setdefault(KEY_ENV_VAR, generate_skey(f"localhost:{port}/trust-marks/log"))
     env.update(
         {
+            KEY_ENV_VAR: os.environ[KEY_ENV_VAR],
+            # Tests flush and re-seed the database between runs; a witness copy kept outside it
+            # would read that as a rolled-back log (as in the test settings, WITNESS_FILES off).
+            "WORKFLOWOS_WITNESS_FILES": "0",
             "SECRET_KEY": secrets.token_urlsafe(64),
             "DATABASE_URL": database_url,
             "REDIS_URL": redis_url,
