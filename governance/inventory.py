@@ -229,7 +229,7 @@ def parse_import(data: bytes, *, filename: str = "") -> list[dict[str, Any]]:
     return rows
 
 
-def check_rows(rows: list[dict[str, Any]], *, existing_names: Iterable[str]) -> list[RowReport]:
+def check_rows(rows: list[dict[str, Any]]) -> list[RowReport]:
     """Check every row; names must be unique within the file. Existing names are updates."""
     reports = [check_row(raw, row=i) for i, raw in enumerate(rows, start=1)]
     seen: dict[str, int] = {}
@@ -239,7 +239,6 @@ def check_rows(rows: list[dict[str, Any]], *, existing_names: Iterable[str]) -> 
             r.errors.append(f"name: duplicate of row {seen[key]}")
         elif key:
             seen[key] = r.row
-    del existing_names  # updates are allowed; kept for a future "create only" mode
     return reports
 
 

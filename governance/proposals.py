@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Count, Max
+from django.db.models import Count, F, Max
 from django.urls import reverse
 from django.utils import timezone
 
@@ -32,7 +32,7 @@ def _latest_analyses(org: Organisation) -> list[dict[str, Any]]:
 
     heads = (
         WorkflowVersion.objects.filter(workflow__organisation=org, workflow__deleted_at__isnull=True)
-        .filter(number=models_head())
+        .filter(number=F("workflow__head_number"))
         .values_list("content_hash", flat=True)
     )
     rows = (
@@ -47,12 +47,6 @@ def _latest_analyses(org: Organisation) -> list[dict[str, Any]]:
     for row in rows:
         seen.setdefault(row["content_hash"], row["result"])
     return list(seen.values())
-
-
-def models_head() -> Any:
-    from django.db.models import F
-
-    return F("workflow__head_number")
 
 
 def gather(org: Organisation) -> dict[str, Any]:

@@ -121,8 +121,6 @@ def high_risk_without_cover(*, organisation: Organisation) -> list[AISystem]:
         heads = [
             v.content_hash for w in s.workflows.all() for v in w.versions.all() if v.number == w.head_number
         ]
-        if has_mark and any(h in analysed for h in heads):
-            continue
-        if not any(h in analysed for h in heads) or not has_mark:
+        if not (has_mark and any(h in analysed for h in heads)):
             out.append(s)
     return out

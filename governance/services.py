@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Organisation, User
@@ -39,13 +40,10 @@ def fill_from_maps(system: AISystem) -> list[str]:
     """Vendors, models, data categories and autonomy from the system's linked workflow maps."""
     from studio.models import WorkflowVersion
 
-    docs = [
-        v.document
-        for v in WorkflowVersion.objects.filter(workflow__in=system.workflows.filter(deleted_at__isnull=True))
-        .only("document", "number", "workflow__head_number")
-        .select_related("workflow")
-        if v.number == v.workflow.head_number
-    ]
+    # Only the head version of each live workflow (its map is what the system runs now).
+    docs = WorkflowVersion.objects.filter(
+        workflow__in=system.workflows.filter(deleted_at__isnull=True), number=F("workflow__head_number")
+    ).values_list("document", flat=True)
     return merge_map_facts(system, facts_from_documents(docs))
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.core import signing
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -116,10 +117,9 @@ def system_detail(request: HttpRequest, system_id: int) -> HttpResponse:
     workflows = list(system.workflows.filter(deleted_at__isnull=True).order_by("name"))
     heads = {
         v.workflow_id: v
-        for v in WorkflowVersion.objects.filter(workflow__in=workflows).only(
-            "workflow_id", "number", "content_hash"
-        )
-        if any(w.pk == v.workflow_id and w.head_number == v.number for w in workflows)
+        for v in WorkflowVersion.objects.filter(
+            workflow__in=workflows, number=F("workflow__head_number")
+        ).only("workflow_id", "number", "content_hash")
     }
     analyses = {
         a.content_hash: a
@@ -207,7 +207,7 @@ def inventory_import(request: HttpRequest) -> HttpResponse:
         if rows.get("org") != m.organisation_id:
             messages.error(request, "This import belongs to another organisation. Upload the file again.")
             return redirect("governance:inventory_import")
-        reports = inv.check_rows(rows["rows"], existing_names=[])
+        reports = inv.check_rows(rows["rows"])
         created, updated = services.inventory_import(
             organisation=m.organisation, actor=request_user(request), reports=reports
         )
@@ -235,7 +235,7 @@ def inventory_import(request: HttpRequest) -> HttpResponse:
                         "name", flat=True
                     )
                 )
-                reports = inv.check_rows(rows, existing_names=existing)
+                reports = inv.check_rows(rows)
                 # Said once above the rows too: one misnamed column refuses every row.
                 unknown = sorted({str(k)[:40] for r in rows for k in r if k not in inv.COLUMNS})
                 context.update(
